@@ -1,0 +1,64 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from accounts.models import Role
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args, organisation=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if self.organisation and self.organisation.memberships.filter(user__email__iexact=email).exists():
+            raise forms.ValidationError("This person is already a member of the organisation.")
+        return email
+
+
+class AcceptInvitationForm(forms.Form):
+    """For a person new to MLFit: a name and a password."""
+
+    name = forms.CharField(max_length=150)
+    password1 = forms.CharField(
+        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            from accounts.models import User
+
+            try:
+                password_validation.validate_password(p1, User(email=self.email, name=cleaned.get("name", "")))
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, initial="API token")

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("no-organisation/", views.no_organisation, name="no_organisation"),
+    path("organisations/", views.organisations, name="organisations"),
+    path("organisations/switch/", views.switch_organisation, name="switch"),
+    path("members/", views.members, name="members"),
+    path("members/<int:pk>/role/", views.membership_role, name="membership_role"),
+    path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+]

@@ -1,0 +1,160 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, MembershipRoleForm
+from accounts.models import ApiToken, Membership, Role, User
+from accounts.services import (
+    InvitationError,
+    invitation_accept,
+    invitation_create,
+    invitation_get_usable,
+    user_for_invitation,
+)
+from accounts.tenancy import SESSION_KEY, get_object_for_member, member_required
+
+
+@login_required
+def no_organisation(request: HttpRequest) -> HttpResponse:
+    if request.membership is not None:
+        return redirect("projects:list")
+    return render(request, "accounts/no_organisation.html")
+
+
+@login_required
+def organisations(request: HttpRequest) -> HttpResponse:
+    memberships = request.user.memberships.select_related("organisation").order_by("organisation__name")
+    return render(request, "accounts/organisations.html", {"memberships": memberships})
+
+
+@login_required
+@require_POST
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    membership = request.user.memberships.filter(organisation_id=request.POST.get("organisation") or 0).first()
+    if membership is None:
+        messages.error(request, "You are not a member of that organisation.")
+        return redirect("accounts:organisations")
+    request.session[SESSION_KEY] = membership.organisation_id
+    return redirect("projects:list")
+
+
+@member_required(role=Role.ADMIN)
+def members(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    form = InvitationForm(request.POST or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        invitation_create(
+            organisation=organisation,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+            accept_url=lambda raw: request.build_absolute_uri(reverse("accounts:invitation_accept", args=[raw])),
+        )
+        messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+        return redirect("accounts:members")
+    context = {
+        "form": form,
+        "memberships": organisation.memberships.select_related("user").order_by("user__email"),
+        "invitations": organisation.invitations.filter(accepted_at__isnull=True).select_related("invited_by"),
+        "roles": Role.choices,
+    }
+    return render(request, "accounts/members.html", context, status=400 if form.errors else 200)
+
+
+@member_required(role=Role.ADMIN)
+@require_POST
+def membership_role(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_for_member(request, Membership.objects.all(), pk=pk)
+    form = MembershipRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed roles.")
+        return redirect("accounts:members")
+    if membership.pk == request.membership.pk and form.cleaned_data["role"] != Role.ADMIN:
+        # An organisation must never lose its last way in.
+        messages.error(request, "You cannot remove your own admin role.")
+        return redirect("accounts:members")
+    membership.role = form.cleaned_data["role"]
+    membership.save(update_fields=["role"])
+    messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+    return redirect("accounts:members")
+
+
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = invitation_get_usable(token=token)
+    except InvitationError as exc:
+        return render(request, "accounts/invitation_invalid.html", {"message": str(exc)}, status=404)
+
+    existing = user_for_invitation(invitation=invitation)
+    if existing is not None:
+        # Someone who already has an account signs in as that account, then joins.
+        if not request.user.is_authenticated:
+            messages.info(request, "Sign in to accept the invitation.")
+            return redirect(f"{reverse('login')}?next={request.path}")
+        if request.user.pk != existing.pk:
+            return render(
+                request,
+                "accounts/invitation_invalid.html",
+                {"message": "This invitation was sent to another email address. Sign out and open it again."},
+                status=403,
+            )
+        if request.method == "POST":
+            return _join(request, token, existing)
+        return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": None})
+
+    form = AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=invitation.email, password=form.cleaned_data["password1"], name=form.cleaned_data["name"]
+            )
+            response = _join(request, token, user)
+        return response
+    status = 400 if form.errors else 200
+    return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form}, status=status)
+
+
+def _join(request: HttpRequest, token: str, user: User) -> HttpResponse:
+    try:
+        membership = invitation_accept(token=token, user=user)
+    except InvitationError as exc:
+        return render(request, "accounts/invitation_invalid.html", {"message": str(exc)}, status=404)
+    if not request.user.is_authenticated:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[SESSION_KEY] = membership.organisation_id
+    messages.success(request, f"Welcome to {membership.organisation.name}.")
+    return redirect("projects:list")
+
+
+@member_required()
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    raw = None
+    if request.method == "POST" and form.is_valid():
+        _, raw = ApiToken.issue(membership=request.membership, name=form.cleaned_data["name"])
+        form = ApiTokenForm()
+    tokens = request.membership.api_tokens.order_by("-created_at")
+    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "raw": raw})
+
+
+@member_required()
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = request.membership.api_tokens.filter(pk=pk).first()
+    if token is None:
+        # Another member's token, or another organisation's: same answer as a missing one.
+        raise Http404("Not found.")
+    token.delete()
+    messages.success(request, "Token revoked.")
+    return redirect("accounts:api_tokens")
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if isinstance(exception, PermissionDenied) and str(exception) else None
+    return render(request, "403.html", {"message": message}, status=403)

@@ -1,0 +1,24 @@
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from accounts.api_auth import TokenAuth
+from projects.api import router as projects_router
+
+api = NinjaAPI(title="MLFit API", version="1", auth=TokenAuth(), urls_namespace="api")
+api.add_router("/", projects_router)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError):
+    # Name each offending field so the caller can fix the request.
+    errors = [
+        {"field": ".".join(str(part) for part in error.get("loc", [])[1:]), "message": error.get("msg", "")}
+        for error in exc.errors
+    ]
+    return api.create_response(request, {"detail": errors}, status=422)

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from accounts.forms import EmailAuthenticationForm
+from config.api import api
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("projects:list")
+
+
+def ping(request: HttpRequest) -> HttpResponse:
+    """The minimal view the benchmark compares every page with (no database, no template)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("ping/", ping, name="ping"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("login/", auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/", include("accounts.urls")),
+    path("proposals/", include("projects.urls")),
+]
+
+handler403 = "accounts.views.forbidden"

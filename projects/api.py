@@ -1,0 +1,107 @@
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from accounts.models import Role
+from accounts.tenancy import get_object_for_member
+from projects.forms import ProposalForm
+from projects.models import Proposal, ProposalStatus, VolumePeriod
+from projects.selectors import ProposalFilters, proposal_list
+from projects.services import VersionConflict, proposal_create, proposal_update
+
+router = Router(tags=["proposals"])
+
+
+class ProposalOut(Schema):
+    id: int
+    title: str
+    problem: str
+    decision: str
+    business_objective: str
+    success_metric: str
+    success_target: str
+    baseline_description: str
+    baseline_performance: str
+    intended_users: str
+    data_sources: str
+    expected_volume: int | None
+    volume_period: str
+    deadline: date | None
+    team_id: int | None
+    owner_id: int
+    status: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProposalIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    problem: str = Field(..., min_length=1, max_length=5000)
+    decision: str = Field("", max_length=2000)
+    business_objective: str = Field("", max_length=2000)
+    success_metric: str = Field("", max_length=200)
+    success_target: str = Field("", max_length=200)
+    baseline_description: str = Field("", max_length=3000)
+    baseline_performance: str = Field("", max_length=300)
+    intended_users: str = Field("", max_length=2000)
+    data_sources: str = Field("", max_length=3000)
+    expected_volume: int | None = Field(None, ge=0, le=10**15)
+    volume_period: VolumePeriod = VolumePeriod.DAY
+    deadline: date | None = None
+    team_id: int | None = None
+    owner_id: int | None = None
+
+
+class ProposalUpdateIn(ProposalIn):
+    version: int = Field(..., ge=1, description="The version you read; a stale one is refused with 409.")
+
+
+def _validated(request: HttpRequest, payload: ProposalIn, instance: Proposal | None = None) -> dict:
+    """Run the same form validation as the web page, so both refuse the same input."""
+    data = payload.dict(exclude={"version"})
+    data["team"] = data.pop("team_id")
+    data["owner"] = data.pop("owner_id") or (instance.owner_id if instance else request.user.pk)
+    form = ProposalForm(data=data, instance=instance, organisation=request.organisation)
+    if not form.is_valid():
+        errors = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in form.errors.items())
+        raise HttpError(422, errors)
+    return form.cleaned_data
+
+
+@router.get("/proposals", response=list[ProposalOut])
+@paginate(LimitOffsetPagination)
+def list_proposals(request: HttpRequest, q: str = "", status: ProposalStatus | None = None):
+    filters = ProposalFilters(q=q[:200], status=status or "")
+    return proposal_list(organisation=request.organisation, filters=filters)
+
+
+@router.get("/proposals/{proposal_id}", response=ProposalOut)
+def get_proposal(request: HttpRequest, proposal_id: int):
+    return get_object_for_member(request, Proposal.objects.all(), pk=proposal_id)
+
+
+@router.post("/proposals", response={201: ProposalOut})
+def create_proposal(request: HttpRequest, payload: ProposalIn):
+    data = _validated(request, payload)
+    return 201, proposal_create(organisation=request.organisation, data=data, by=request.user)
+
+
+@router.put("/proposals/{proposal_id}", response={200: ProposalOut})
+def update_proposal(request: HttpRequest, proposal_id: int, payload: ProposalUpdateIn):
+    proposal = get_object_for_member(request, Proposal.objects.all(), pk=proposal_id)
+    if proposal.owner_id != request.user.pk and not request.membership.has_role(Role.ADMIN):
+        raise HttpError(403, "Only the proposal's owner or an admin can change it.")
+    data = _validated(request, payload, instance=proposal)
+    try:
+        return proposal_update(proposal=proposal, data=data, expected_version=payload.version, by=request.user)
+    except VersionConflict as conflict:
+        changed = ", ".join(change.field for change in conflict.changes) or "no field"
+        raise HttpError(
+            409,
+            f"Version {payload.version} is stale; the proposal is at version {conflict.current.version}."
+            f" Changed: {changed}.",
+        ) from conflict

@@ -1,0 +1,47 @@
+from django import forms
+
+from accounts.models import Organisation, Team, User
+from projects.models import EDITABLE_FIELDS, Proposal, ProposalStatus
+from projects.selectors import SORTS
+
+
+class ProposalForm(forms.ModelForm):
+    # The version this person started from; a save naming an older one is refused (projects.services).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    class Meta:
+        model = Proposal
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 4}),
+            "decision": forms.Textarea(attrs={"rows": 2}),
+            "business_objective": forms.Textarea(attrs={"rows": 2}),
+            "baseline_description": forms.Textarea(attrs={"rows": 3}),
+            "intended_users": forms.Textarea(attrs={"rows": 2}),
+            "data_sources": forms.Textarea(attrs={"rows": 3}),
+            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(memberships__organisation=organisation).order_by("email")
+        self.fields["team"].queryset = Team.objects.filter(organisation=organisation)
+        self.fields["owner"].required = self.instance.pk is not None
+        self.fields["expected_volume"].widget.attrs.update(min=0)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length:
+                # The browser stops at the limit too, but the server check is the one that counts.
+                field.widget.attrs.setdefault("maxlength", field.max_length)
+
+
+class ProposalFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProposalStatus.choices])
+    team = forms.ModelChoiceField(required=False, queryset=Team.objects.none(), empty_label="Any team")
+    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Anyone")
+    sort = forms.ChoiceField(required=False, choices=[(k, label) for k, (_, label) in SORTS.items()])
+
+    def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.filter(organisation=organisation)
+        self.fields["owner"].queryset = User.objects.filter(memberships__organisation=organisation).order_by("email")

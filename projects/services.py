@@ -1,0 +1,124 @@
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from projects.models import EDITABLE_FIELDS, Proposal, ProposalDraft, ProposalRevision, ProposalStatus
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    theirs: Any
+    yours: Any
+
+
+class VersionConflict(Exception):
+    """Someone saved the proposal after this person opened it."""
+
+    def __init__(self, *, current: Proposal, changes: list[FieldChange]) -> None:
+        super().__init__("This proposal was changed by someone else since you opened it.")
+        self.current = current
+        self.changes = changes
+
+
+def _record_revision(*, proposal: Proposal, by: User) -> None:
+    ProposalRevision.objects.create(
+        proposal=proposal, version=proposal.version, data=proposal.snapshot(), created_by=by
+    )
+
+
+@transaction.atomic
+def proposal_create(*, organisation: Organisation, data: dict[str, Any], by: User) -> Proposal:
+    fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
+    fields.setdefault("owner", by)
+    proposal = Proposal.objects.create(organisation=organisation, created_by=by, **fields)
+    _record_revision(proposal=proposal, by=by)
+    ProposalDraft.objects.filter(organisation=organisation, user=by, proposal__isnull=True).delete()
+    return proposal
+
+
+def _changes_since(*, proposal: Proposal, version: int, submitted: dict[str, Any]) -> list[FieldChange]:
+    """Fields another person changed between `version` and now, beside what this person typed."""
+    base = ProposalRevision.objects.filter(proposal=proposal, version=version).values_list("data", flat=True).first()
+    current = proposal.snapshot()
+    changes = []
+    for name in EDITABLE_FIELDS:
+        if base is not None and base.get(name) == current.get(name):
+            continue
+        field = Proposal._meta.get_field(name)
+        yours = submitted.get(name)
+        yours = getattr(yours, "pk", yours)
+        changes.append(FieldChange(name, str(field.verbose_name).capitalize(), getattr(proposal, name), yours))
+    return changes
+
+
+@transaction.atomic
+def proposal_update(*, proposal: Proposal, data: dict[str, Any], expected_version: int, by: User) -> Proposal:
+    """Save edits only if nobody saved in between (compare-and-swap on `version`).
+
+    The conditional UPDATE is atomic in the database, so two simultaneous saves of the same
+    version cannot both succeed: the second one gets a VersionConflict listing what changed.
+    """
+    fields = {}
+    for name in EDITABLE_FIELDS:
+        if name in data:
+            # QuerySet.update() takes foreign keys by their column (team_id), so pass ids.
+            attname = Proposal._meta.get_field(name).attname
+            fields[attname] = getattr(data[name], "pk", data[name]) if attname != name else data[name]
+    updated = Proposal.objects.filter(pk=proposal.pk, version=expected_version).update(
+        version=F("version") + 1, updated_at=timezone.now(), **fields
+    )
+    proposal.refresh_from_db()
+    if not updated:
+        raise VersionConflict(
+            current=proposal, changes=_changes_since(proposal=proposal, version=expected_version, submitted=data)
+        )
+    _record_revision(proposal=proposal, by=by)
+    ProposalDraft.objects.filter(proposal=proposal, user=by).delete()
+    return proposal
+
+
+def proposal_archive(*, proposal: Proposal, by: User) -> Proposal:
+    Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.ARCHIVED, updated_at=timezone.now())
+    proposal.refresh_from_db()
+    return proposal
+
+
+def proposal_unarchive(*, proposal: Proposal, by: User) -> Proposal:
+    Proposal.objects.filter(pk=proposal.pk, status=ProposalStatus.ARCHIVED).update(
+        status=ProposalStatus.DRAFT, updated_at=timezone.now()
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+# Autosave keeps only the form's own fields, each cut to a sane length, so a draft cannot be used
+# to store arbitrary data.
+_DRAFT_KEYS = set(EDITABLE_FIELDS) | {"version"}
+_DRAFT_MAX_CHARS = 10_000
+
+
+def draft_save(
+    *, organisation: Organisation, user: User, proposal: Proposal | None, data: dict[str, str]
+) -> ProposalDraft:
+    clean = {k: str(v)[:_DRAFT_MAX_CHARS] for k, v in data.items() if k in _DRAFT_KEYS}
+    draft, _ = ProposalDraft.objects.update_or_create(
+        organisation=organisation,
+        user=user,
+        proposal=proposal,
+        defaults={"data": clean, "base_version": proposal.version if proposal else None},
+    )
+    return draft
+
+
+def draft_get(*, organisation: Organisation, user: User, proposal: Proposal | None) -> ProposalDraft | None:
+    return ProposalDraft.objects.filter(organisation=organisation, user=user, proposal=proposal).first()
+
+
+def draft_discard(*, organisation: Organisation, user: User, proposal: Proposal | None) -> None:
+    ProposalDraft.objects.filter(organisation=organisation, user=user, proposal=proposal).delete()

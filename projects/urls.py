@@ -1,0 +1,17 @@
+from django.urls import path
+
+from projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.proposal_list_view, name="list"),
+    path("new/", views.proposal_create_view, name="create"),
+    path("new/autosave/", views.proposal_autosave_view, name="autosave_new"),
+    path("new/discard/", views.proposal_discard_draft_view, name="discard_new"),
+    path("<int:pk>/", views.proposal_detail_view, name="detail"),
+    path("<int:pk>/edit/", views.proposal_edit_view, name="edit"),
+    path("<int:pk>/autosave/", views.proposal_autosave_view, name="autosave"),
+    path("<int:pk>/discard/", views.proposal_discard_draft_view, name="discard"),
+    path("<int:pk>/archive/", views.proposal_archive_view, name="archive"),
+]

@@ -1,0 +1,153 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.tenancy import get_object_for_member, member_required
+from projects.forms import ProposalFilterForm, ProposalForm
+from projects.models import Proposal
+from projects.selectors import ProposalFilters, proposal_list
+from projects.services import (
+    VersionConflict,
+    draft_discard,
+    draft_get,
+    draft_save,
+    proposal_archive,
+    proposal_create,
+    proposal_unarchive,
+    proposal_update,
+)
+
+PAGE_SIZE = 25
+
+
+def get_proposal_for_member(request: HttpRequest, pk: int, *, write: bool = False) -> Proposal:
+    """A proposal of the member's organisation: 404 for outsiders, 403 for edits by others.
+
+    The owner and the organisation's admins may change a proposal; every member may read it.
+    """
+    proposal = get_object_for_member(request, Proposal.objects.select_related("owner", "team", "created_by"), pk=pk)
+    if write and not can_edit(request, proposal):
+        raise PermissionDenied("Only the proposal's owner or an admin can change it.")
+    return proposal
+
+
+def can_edit(request: HttpRequest, proposal: Proposal) -> bool:
+    return proposal.owner_id == request.user.pk or request.membership.has_role(Role.ADMIN)
+
+
+@member_required()
+def proposal_list_view(request: HttpRequest) -> HttpResponse:
+    form = ProposalFilterForm(request.GET or None, organisation=request.organisation)
+    filters = ProposalFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = ProposalFilters(
+            q=data["q"] or "",
+            status=data["status"] or "",
+            team=data["team"].pk if data["team"] else None,
+            owner=data["owner"].pk if data["owner"] else None,
+            sort=data["sort"] or "updated",
+        )
+    paginator = Paginator(proposal_list(organisation=request.organisation, filters=filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    template = "projects/list.html"
+    if request.htmx and request.htmx.target == "results":
+        template += "#results"
+    return render(request, template, context, status=200 if form.is_valid() or not request.GET else 400)
+
+
+def _initial_from_draft(draft) -> dict:
+    return {k: v for k, v in draft.data.items() if k != "version"}
+
+
+@member_required()
+def proposal_create_view(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation
+    draft = draft_get(organisation=organisation, user=request.user, proposal=None)
+    if request.method == "POST":
+        form = ProposalForm(request.POST, organisation=organisation)
+        if form.is_valid():
+            proposal = proposal_create(organisation=organisation, data=form.cleaned_data, by=request.user)
+            messages.success(request, "Proposal created.")
+            return redirect("projects:detail", pk=proposal.pk)
+        # Keep what was typed even if the person closes the tab after seeing the errors.
+        draft_save(organisation=organisation, user=request.user, proposal=None, data=request.POST.dict())
+        return render(request, "projects/form.html", {"form": form, "draft": None}, status=400)
+    form = ProposalForm(
+        organisation=organisation, initial=_initial_from_draft(draft) if draft else {"owner": request.user}
+    )
+    return render(request, "projects/form.html", {"form": form, "draft": draft})
+
+
+@member_required()
+def proposal_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk, write=True)
+    organisation = request.organisation
+    if request.method == "POST":
+        form = ProposalForm(request.POST, instance=proposal, organisation=organisation)
+        if form.is_valid():
+            expected = form.cleaned_data.get("version") or proposal.version
+            try:
+                proposal_update(proposal=proposal, data=form.cleaned_data, expected_version=expected, by=request.user)
+            except VersionConflict as conflict:
+                draft_save(organisation=organisation, user=request.user, proposal=proposal, data=request.POST.dict())
+                context = {"form": form, "proposal": conflict.current, "conflict": conflict}
+                return render(request, "projects/form.html", context, status=409)
+            messages.success(request, "Proposal saved.")
+            return redirect("projects:detail", pk=proposal.pk)
+        draft_save(organisation=organisation, user=request.user, proposal=proposal, data=request.POST.dict())
+        return render(request, "projects/form.html", {"form": form, "proposal": proposal}, status=400)
+
+    draft = draft_get(organisation=organisation, user=request.user, proposal=proposal)
+    if draft:
+        initial = _initial_from_draft(draft)
+        initial["version"] = draft.base_version or proposal.version
+        form = ProposalForm(instance=proposal, organisation=organisation, initial=initial)
+    else:
+        form = ProposalForm(instance=proposal, organisation=organisation, initial={"version": proposal.version})
+    return render(request, "projects/form.html", {"form": form, "proposal": proposal, "draft": draft})
+
+
+@member_required()
+@require_POST
+def proposal_autosave_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Keep what the person typed, unvalidated, while they type (called by htmx, debounced)."""
+    proposal = get_proposal_for_member(request, pk, write=True) if pk is not None else None
+    draft_save(organisation=request.organisation, user=request.user, proposal=proposal, data=request.POST.dict())
+    return render(request, "projects/form.html#autosave-status", {"saved_at": timezone.now()})
+
+
+@member_required()
+@require_POST
+def proposal_discard_draft_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk, write=True) if pk is not None else None
+    draft_discard(organisation=request.organisation, user=request.user, proposal=proposal)
+    messages.info(request, "Unsaved changes discarded.")
+    return redirect("projects:edit", pk=pk) if pk is not None else redirect("projects:create")
+
+
+@member_required()
+def proposal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk)
+    return render(request, "projects/detail.html", {"proposal": proposal, "can_edit": can_edit(request, proposal)})
+
+
+@member_required()
+@require_POST
+def proposal_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk, write=True)
+    if proposal.is_archived:
+        proposal_unarchive(proposal=proposal, by=request.user)
+        messages.success(request, "Proposal restored from the archive.")
+    else:
+        proposal_archive(proposal=proposal, by=request.user)
+        messages.success(request, "Proposal archived.")
+    return redirect("projects:detail", pk=proposal.pk)

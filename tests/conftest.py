@@ -1,0 +1,56 @@
+"""Shared fixtures: one organisation with an owner, a member, a reviewer and an admin, and an
+outsider who belongs to another organisation (the healthchecks pattern, hc/test.py)."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, Organisation, Role, User
+from projects.models import Proposal, ProposalRevision
+from tests.factories import MembershipFactory, OrganisationFactory, ProposalFactory, UserFactory
+
+REQUIRE_SERVICES = os.environ.get("MLFIT_REQUIRE_SERVICES") == "1"
+
+
+@dataclass
+class World:
+    org: Organisation
+    other_org: Organisation
+    owner: User
+    member: User
+    reviewer: User
+    admin: User
+    outsider: User
+    proposal: Proposal
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def world(db) -> World:
+    org = OrganisationFactory(name="Acme", slug="acme")
+    other = OrganisationFactory(name="Globex", slug="globex")
+    people = {}
+    for role_name, role in [
+        ("owner", Role.MEMBER),
+        ("member", Role.MEMBER),
+        ("reviewer", Role.REVIEWER),
+        ("admin", Role.ADMIN),
+    ]:
+        people[role_name] = MembershipFactory(organisation=org, role=role, user__email=f"{role_name}@acme.test").user
+    outsider = MembershipFactory(organisation=other, role=Role.ADMIN, user__email="outsider@globex.test").user
+    proposal = ProposalFactory(organisation=org, owner=people["owner"], title="Route support tickets")
+    ProposalRevision.objects.create(proposal=proposal, version=1, data=proposal.snapshot(), created_by=people["owner"])
+    return World(org=org, other_org=other, outsider=outsider, proposal=proposal, **people)
+
+
+def membership(user: User, org: Organisation) -> Membership:
+    return Membership.objects.get(user=user, organisation=org)
+
+
+__all__ = ["REQUIRE_SERVICES", "UserFactory", "World", "membership"]
