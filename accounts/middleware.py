@@ -19,7 +19,8 @@ class OrganisationMiddleware:
         membership = None
         if request.user.is_authenticated:
             membership = resolve_membership(request.user, request.session.get(SESSION_KEY))
-            if membership is not None:
+            # Write only on change: a session write on every request costs an UPDATE per page.
+            if membership is not None and request.session.get(SESSION_KEY) != membership.organisation_id:
                 request.session[SESSION_KEY] = membership.organisation_id
         request.membership = membership
         request.organisation = membership.organisation if membership else None

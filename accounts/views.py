@@ -158,3 +158,7 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if isinstance(exception, PermissionDenied) and str(exception) else None
     return render(request, "403.html", {"message": message}, status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)

@@ -35,7 +35,8 @@ def _record_revision(*, proposal: Proposal, by: User) -> None:
 @transaction.atomic
 def proposal_create(*, organisation: Organisation, data: dict[str, Any], by: User) -> Proposal:
     fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
-    fields.setdefault("owner", by)
+    # A proposal always has an owner: the author, unless they named someone else.
+    fields["owner"] = fields.get("owner") or by
     proposal = Proposal.objects.create(organisation=organisation, created_by=by, **fields)
     _record_revision(proposal=proposal, by=by)
     ProposalDraft.objects.filter(organisation=organisation, user=by, proposal__isnull=True).delete()

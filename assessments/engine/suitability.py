@@ -1,0 +1,567 @@
+"""The suitability engine: answers in, per-criterion findings and a verdict with its reasons out.
+
+Every number comes from the questionnaire's YAML (weights, points, thresholds), and the score
+can be recomputed by hand from the findings::
+
+    for each criterion c, with weight w_c and signals s_1 .. s_n:
+        applicable = the signals whose question is shown (a hidden question does not apply)
+        p_s        = the signal's points for the answer, from 0 to 1;
+                     "don't know" and unanswered score 0 but still count as applicable
+        fraction_c = sum(p_s) / len(applicable)          (0 when none applies)
+        earned_c   = w_c * fraction_c
+    score     = sum(earned_c)                            (rounded to 2 decimals for display)
+    max_score = sum(w_c)                                 (unknowns do not shrink it)
+    fraction  = score / max_score
+
+    e.g. weight 3, signals answered 1.0, "don't know", 0.5:
+         fraction_c = (1.0 + 0 + 0.5) / 3 = 0.5, earned_c = 3 * 0.5 = 1.5 of 3
+
+So a "don't know" pulls the score down and shows up as a driver with 0 points: a person sees
+what to find out. A criterion none of whose applicable signals has a real answer is "unknown";
+otherwise it is "met" at ``finding_levels.met`` or above, "partly_met" at ``partly_met`` or
+above, else "not_met".
+
+The verdict is the first of these that applies:
+
+1. any blocker's condition holds                                        -> ``not_a_fit``
+2. fraction >= ``thresholds.good_fit``, and no criterion of weight
+   >= ``good_fit_gate.min_weight`` has a status in ``good_fit_gate.statuses`` -> ``good_fit``
+3. fraction >= ``thresholds.fit_with_caveats``                          -> ``fit_with_caveats``
+4. otherwise                                                            -> ``not_a_fit``
+
+Rule 2's gate keeps one failed heavy criterion (say, unrepresentative data) from hiding behind a
+high total: the weakness of a proposal is not averaged away.
+
+Answers are expected in canonical form (see ``validation.validate_answers``).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from .conditions import Resolved, holds, resolve
+from .schema import (
+    NUMBER,
+    SCALE,
+    SCALE_VALUES,
+    SINGLE_CHOICE,
+    UNKNOWN,
+    YES_NO,
+    YES_NO_VALUES,
+    Blocker,
+    Criterion,
+    Question,
+    Questionnaire,
+    Rule,
+    ScoringConfig,
+    condition_questions,
+    format_number,
+)
+
+# Scores are sums of float products; a fraction meant to equal a threshold exactly (0.7) can
+# come out as 0.69999999. Comparisons allow this much slack so hand arithmetic agrees.
+_EPS = 1e-9
+_LEVEL = {"not_a_fit": 0, "fit_with_caveats": 1, "good_fit": 2}
+_VERDICT_AT = {level: verdict for verdict, level in _LEVEL.items()}
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One answer behind a finding."""
+
+    question_key: str
+    question_text: str
+    answer_display: str
+    points: float  # 0 to 1; 0 when the answer is "don't know" or missing
+    known: bool  # False for "don't know" or missing: finding out is a next step
+
+
+@dataclass(frozen=True)
+class Finding:
+    criterion: str
+    label: str
+    status: str  # "met" | "partly_met" | "not_met" | "unknown"
+    weight: float
+    earned: float  # weight * fraction, rounded to 4 decimals
+    fraction: float  # mean of the drivers' points, rounded to 4 decimals
+    drivers: list[Driver]
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class BlockerHit:
+    key: str
+    label: str
+    reason: str
+    next_step: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SuitabilityResult:
+    verdict: str  # "good_fit" | "fit_with_caveats" | "not_a_fit"
+    verdict_label: str
+    score: float  # earned weighted points, rounded to 2 decimals
+    max_score: float
+    fraction: float  # score / max_score, rounded to 4 decimals
+    findings: list[Finding]
+    blockers: list[BlockerHit]
+    next_steps: list[str]
+    caveats: list[str]
+    held_back_by: list[str]  # criteria that kept a good_fit-level score below good_fit (rule 2)
+
+
+@dataclass(frozen=True)
+class Change:
+    question_key: str
+    question_text: str
+    from_display: str
+    to_display: str
+    to_value: object  # the canonical answer to store if the person makes this change
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    direction: str  # "up" | "down"
+    new_verdict: str
+    new_verdict_label: str
+    fraction: float  # the fraction after the changes, rounded to 4 decimals
+    changes: list[Change]
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    """Everything the verdict depends on, without the words: cheap enough to run per what-if."""
+
+    resolved: Resolved
+    fractions: tuple[float, ...]  # per criterion, in questionnaire order
+    statuses: tuple[str, ...]
+    score: float
+    fraction: float
+    blockers: tuple[Blocker, ...]
+    gated: tuple[Criterion, ...]  # heavy criteria whose status bars good_fit (rule 2)
+    verdict: str
+
+
+def _status(fraction: float, known: int, scoring: ScoringConfig) -> str:
+    if known == 0:
+        return "unknown"
+    if fraction >= scoring.met - _EPS:
+        return "met"
+    if fraction >= scoring.partly_met - _EPS:
+        return "partly_met"
+    return "not_met"
+
+
+def _assess(questionnaire: Questionnaire, answers: Mapping[str, object]) -> _Assessment:
+    plan = _plan(questionnaire)
+    scoring = questionnaire.scoring
+    resolved = resolve(questionnaire, answers)
+    visible, effective = resolved.visible_keys, resolved.answers
+
+    fractions: list[float] = []
+    statuses: list[str] = []
+    gated: list[Criterion] = []
+    score = 0.0
+    for criterion in questionnaire.criteria:
+        total, applicable, known = 0.0, 0, 0
+        for signal in criterion.signals:
+            if signal.question not in visible:
+                continue
+            applicable += 1
+            points = signal.points_for(effective.get(signal.question))
+            if points is not None:
+                total += points
+                known += 1
+        fraction = total / applicable if applicable else 0.0
+        status = _status(fraction, known, scoring)
+        fractions.append(fraction)
+        statuses.append(status)
+        score += criterion.weight * fraction
+        if criterion.weight >= scoring.gate_min_weight and status in scoring.gate_statuses:
+            gated.append(criterion)
+
+    fraction = score / plan.max_score
+    blockers = tuple(b for b in questionnaire.blockers if holds(b.when, effective))
+    if blockers:
+        verdict = "not_a_fit"
+    elif fraction >= scoring.good_fit - _EPS and not gated:
+        verdict = "good_fit"
+    elif fraction >= scoring.fit_with_caveats - _EPS:
+        verdict = "fit_with_caveats"
+    else:
+        verdict = "not_a_fit"
+    return _Assessment(
+        resolved=resolved,
+        fractions=tuple(fractions),
+        statuses=tuple(statuses),
+        score=score,
+        fraction=fraction,
+        blockers=blockers,
+        gated=tuple(gated),
+        verdict=verdict,
+    )
+
+
+def evaluate(questionnaire: Questionnaire, answers: Mapping[str, object]) -> SuitabilityResult:
+    """Score the answers; see the module docstring for the arithmetic and the verdict rules."""
+    assessment = _assess(questionnaire, answers)
+    effective = assessment.resolved.answers
+    words = _AnswerWords(questionnaire, effective)
+    findings = [
+        _finding(questionnaire, criterion, assessment, i) for i, criterion in enumerate(questionnaire.criteria)
+    ]
+    blockers = [
+        BlockerHit(
+            key=b.key,
+            label=b.label,
+            reason=b.reason.format_map(words),
+            next_step=b.next_step.format_map(words),
+            source=b.source,
+        )
+        for b in assessment.blockers
+    ]
+    next_steps = [hit.next_step for hit in blockers] + _fired(questionnaire.next_steps, effective, words)
+    # Rule 2's gate explains the verdict only when the score alone would have made it good_fit.
+    held_back = assessment.verdict == "fit_with_caveats" and assessment.fraction >= questionnaire.scoring.good_fit - _EPS
+    return SuitabilityResult(
+        verdict=assessment.verdict,
+        verdict_label=questionnaire.scoring.verdict_labels[assessment.verdict],
+        score=round(assessment.score, 2),
+        max_score=round(_plan(questionnaire).max_score, 2),
+        fraction=round(assessment.fraction, 4),
+        findings=findings,
+        blockers=blockers,
+        next_steps=list(dict.fromkeys(next_steps)),  # a blocker and a rule may say the same thing
+        caveats=list(dict.fromkeys(_fired(questionnaire.caveats, effective, words))),
+        held_back_by=[c.key for c in assessment.gated] if held_back else [],
+    )
+
+
+def _finding(questionnaire: Questionnaire, criterion: Criterion, assessment: _Assessment, index: int) -> Finding:
+    effective = assessment.resolved.answers
+    drivers: list[Driver] = []
+    reasons: list[str] = []
+    for signal in criterion.signals:
+        if signal.question not in assessment.resolved.visible_keys:
+            continue
+        question = questionnaire.question(signal.question)
+        value = effective.get(signal.question)
+        points = signal.points_for(value)
+        drivers.append(
+            Driver(
+                question_key=question.key,
+                question_text=question.text,
+                answer_display=question.display(value),
+                points=points or 0.0,
+                known=points is not None,
+            )
+        )
+        if reason := signal.reason_for(value):
+            reasons.append(reason)
+    status = assessment.statuses[index]
+    if status != "unknown" and not all(d.known for d in drivers):
+        reasons.append(questionnaire.scoring.partly_unknown_note)
+    fraction = assessment.fractions[index]
+    return Finding(
+        criterion=criterion.key,
+        label=criterion.label,
+        status=status,
+        weight=criterion.weight,
+        earned=round(criterion.weight * fraction, 4),
+        fraction=round(fraction, 4),
+        drivers=drivers,
+        reason=" ".join([criterion.explain[status], *reasons]),
+        source=criterion.source,
+    )
+
+
+class _AnswerWords(dict[str, str]):
+    """Fills ``{question_key}`` in caveats and next steps with that answer in words."""
+
+    def __init__(self, questionnaire: Questionnaire, answers: Mapping[str, object]) -> None:
+        super().__init__()
+        self._questionnaire = questionnaire
+        self._answers = answers
+
+    def __missing__(self, key: str) -> str:
+        return self._questionnaire.question(key).display(self._answers.get(key), with_unit=False)
+
+
+def _fired(rules: Iterable[Rule], answers: Mapping[str, object], words: _AnswerWords) -> list[str]:
+    return [rule.text.format_map(words) for rule in rules if holds(rule.when, answers)]
+
+
+# --------------------------------------------------------------------------------------------
+# Precomputed once per loaded questionnaire
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """An answer a what-if may try: its value, its place on the question's scale, its words."""
+
+    value: object
+    rank: int
+    display: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    max_score: float
+    position: Mapping[str, int]  # question key -> order in the questionnaire
+    # Questions a what-if may change (they feed a criterion or a blocker), with their candidates.
+    candidates: Mapping[str, tuple[_Candidate, ...]]
+    edges: Mapping[str, tuple[float, ...]]  # number questions: every band edge, ascending
+
+
+@functools.lru_cache(maxsize=32)
+def _plan(questionnaire: Questionnaire) -> _Plan:
+    scored = {s.question for c in questionnaire.criteria for s in c.signals}
+    blocking = set().union(*(condition_questions(b.when) for b in questionnaire.blockers))
+    edges: dict[str, tuple[float, ...]] = {}
+    for criterion in questionnaire.criteria:
+        for signal in criterion.signals:
+            if signal.bands:
+                found = {b.gte for b in signal.bands if b.gte is not None}
+                edges[signal.question] = tuple(sorted(found.union(edges.get(signal.question, ()))))
+    candidates = {}
+    for question in questionnaire.questions:
+        if question.key in scored | blocking:
+            found = _candidates(question, edges.get(question.key, ()))
+            if found:
+                candidates[question.key] = found
+    return _Plan(
+        max_score=sum(c.weight for c in questionnaire.criteria),
+        position={q.key: i for i, q in enumerate(questionnaire.questions)},
+        candidates=candidates,
+        edges=edges,
+    )
+
+
+def _candidates(question: Question, edges: tuple[float, ...]) -> tuple[_Candidate, ...]:
+    if question.type == SINGLE_CHOICE:
+        return tuple(_Candidate(o.value, i, o.label) for i, o in enumerate(question.options))
+    if question.type in (YES_NO, SCALE):
+        space = YES_NO_VALUES if question.type == YES_NO else SCALE_VALUES
+        return tuple(_Candidate(v, i, question.display(v)) for i, v in enumerate(space))
+    if question.type == NUMBER and edges:
+        # One representative per band cell; the number itself does not matter, only its band.
+        unit = f" {question.unit}" if question.unit else ""
+        low = question.min if question.min is not None and question.min < edges[0] else edges[0] - 1
+        found = [_Candidate(low, 0, f"under {format_number(edges[0])}{unit}")]
+        for i, edge in enumerate(edges, start=1):
+            if question.max is None or edge <= question.max:
+                found.append(_Candidate(edge, i, f"{format_number(edge)} or more{unit}"))
+        return tuple(found)
+    return ()  # multiple choice and text are not varied: too many combinations to say anything useful
+
+
+def _rank(plan: _Plan, question: Question, value: object) -> int | None:
+    """Where an answer sits on its question's scale; None for "don't know" or no answer."""
+    if value is None or value == UNKNOWN:
+        return None
+    if question.type == NUMBER:
+        return bisect_right(plan.edges[question.key], value)  # type: ignore[arg-type]
+    return next(c.rank for c in plan.candidates[question.key] if c.value == value)
+
+
+# --------------------------------------------------------------------------------------------
+# What would change the verdict
+
+
+@dataclass(frozen=True)
+class _Move:
+    question: Question
+    candidate: _Candidate
+    from_value: object
+    distance: int  # steps along the question's options; answering a "don't know" counts 1
+    after: _Assessment
+
+
+def what_if(questionnaire: Questionnaire, answers: Mapping[str, object], *, limit: int = 3) -> list[WhatIf]:
+    """The smallest sets of answer changes that move the verdict up, or down, by at least a level.
+
+    Only shown questions that feed a criterion or a blocker are varied: choice, yes/no and scale
+    answers to each other option, numbers to each band of their signals. Sets of one change are
+    tried first; sets of two only if no single change works, then sets of three. Among sets of
+    the same size the ones with the smallest moves along the options come first (options are
+    listed in order in the YAML, so "monthly" to "daily" is smaller than "once" to "daily").
+    Each direction returns at most ``limit`` sets, each on a different set of questions.
+
+    Sets of two and three combine, per question, the single change that helps most, and only
+    combinations whose changes could add up to the target (score gains summed, blockers cleared)
+    are evaluated: that keeps the search fast, at the cost of missing exotic combinations that
+    only work through a question one of the changes reveals.
+    """
+    plan = _plan(questionnaire)
+    base = _assess(questionnaire, answers)
+    moves: dict[str, list[_Move]] = {}
+    for question in base.resolved.visible:
+        if question.key not in plan.candidates:
+            continue
+        current = base.resolved.answers.get(question.key)
+        rank = _rank(plan, question, current)
+        for candidate in plan.candidates[question.key]:
+            if candidate.rank == rank:
+                continue
+            after = _assess(questionnaire, {**answers, question.key: candidate.value})
+            distance = 1 if rank is None else abs(candidate.rank - rank)
+            moves.setdefault(question.key, []).append(_Move(question, candidate, current, distance, after))
+
+    results: list[WhatIf] = []
+    for direction, step in (("up", 1), ("down", -1)):
+        if (_LEVEL[base.verdict] + step) in _VERDICT_AT:
+            found = _search(questionnaire, answers, base, moves, step, limit)
+            results.extend(_what_if(questionnaire, direction, combo, after) for combo, after in found)
+    return results
+
+
+def _search(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, object],
+    base: _Assessment,
+    moves: Mapping[str, list[_Move]],
+    step: int,
+    limit: int,
+) -> list[tuple[tuple[_Move, ...], _Assessment]]:
+    def reaches(assessment: _Assessment) -> bool:
+        return (_LEVEL[assessment.verdict] - _LEVEL[base.verdict]) * step > 0
+
+    position = _plan(questionnaire).position
+
+    def order(found: tuple[tuple[_Move, ...], _Assessment]) -> tuple[int, list[int]]:
+        combo = found[0]
+        return sum(m.distance for m in combo), [position[m.question.key] for m in combo]
+
+    singles = []
+    for question_moves in moves.values():
+        working = [m for m in question_moves if reaches(m.after)]
+        if working:
+            best = min(working, key=lambda m: m.distance)
+            singles.append(((best,), best.after))
+    if singles:
+        return sorted(singles, key=order)[:limit]
+
+    # Per question, the change that helps most in this direction.
+    start = _progress(base, step)
+    helpful = []
+    for question_moves in moves.values():
+        best = max(question_moves, key=lambda m: (_progress(m.after, step), -m.distance))
+        if _progress(best.after, step) > start:
+            helpful.append(best)
+
+    for size in (2, 3):
+        promising = [
+            combo for combo in itertools.combinations(helpful, size) if _promising(questionnaire, base, combo, step)
+        ]
+        promising.sort(key=lambda combo: sum(m.distance for m in combo))
+        found = []
+        for combo in promising:
+            after = _assess(questionnaire, _apply(answers, combo))
+            if reaches(after):
+                found.append(_shrink(questionnaire, answers, combo, after, moves, reaches))
+                # Enough to pick the `limit` smallest after shrinking, without verifying every
+                # combination when many work.
+                if len(found) >= 4 * limit:
+                    break
+        if found:
+            return sorted(found, key=order)[:limit]
+    return []
+
+
+def _progress(assessment: _Assessment, step: int) -> tuple[float, ...]:
+    """Bigger is closer to the target: blockers count first (they override the score), then the
+    heavy criteria holding a good score back, then the score itself."""
+    if step > 0:
+        return (-len(assessment.blockers), -len(assessment.gated), assessment.fraction)
+    return (len(assessment.blockers), len(assessment.gated), -assessment.fraction)
+
+
+def _promising(questionnaire: Questionnaire, base: _Assessment, combo: tuple[_Move, ...], step: int) -> bool:
+    """Could these changes together reach the next level, if their effects simply added up?"""
+    scoring = questionnaire.scoring
+    deltas = [m.after.fraction - base.fraction for m in combo]
+    if step > 0:
+        target = _LEVEL[base.verdict] + 1
+        needed = scoring.good_fit if target == _LEVEL["good_fit"] else scoring.fit_with_caveats
+        if base.fraction + sum(d for d in deltas if d > 0) < needed - _EPS:
+            return False
+        if not _covered(base.blockers, combo, lambda a: a.blockers):
+            return False
+        return target != _LEVEL["good_fit"] or _covered(base.gated, combo, lambda a: a.gated)
+    # Down: a single change adding a blocker would have been found already, so only the score
+    # falling below the current level, or a heavy criterion failing, can work.
+    needed = scoring.good_fit if base.verdict == "good_fit" else scoring.fit_with_caveats
+    if base.fraction + sum(d for d in deltas if d < 0) < needed - _EPS:
+        return True
+    return base.verdict == "good_fit" and any(m.after.gated for m in combo)
+
+
+def _covered(
+    present: tuple[Blocker | Criterion, ...],
+    combo: tuple[_Move, ...],
+    items: Callable[[_Assessment], tuple[Blocker | Criterion, ...]],
+) -> bool:
+    """Whether every item present at the start (a blocker, a held-back criterion) is removed by
+    at least one change of the combination."""
+    remaining = {item.key for item in present}
+    for move in combo:
+        remaining &= {item.key for item in items(move.after)}
+    return not remaining
+
+
+def _apply(answers: Mapping[str, object], combo: Iterable[_Move]) -> dict[str, object]:
+    changed = dict(answers)
+    for move in combo:
+        changed[move.question.key] = move.candidate.value
+    return changed
+
+
+def _shrink(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, object],
+    combo: tuple[_Move, ...],
+    after: _Assessment,
+    moves: Mapping[str, list[_Move]],
+    reaches: Callable[[_Assessment], bool],
+) -> tuple[tuple[_Move, ...], _Assessment]:
+    """Swap each change for the smallest move on the same question that still works."""
+    changes = list(combo)
+    for i, move in enumerate(changes):
+        for smaller in sorted(moves[move.question.key], key=lambda m: m.distance):
+            if smaller.distance >= move.distance:
+                break
+            trial = [*changes[:i], smaller, *changes[i + 1 :]]
+            trial_after = _assess(questionnaire, _apply(answers, trial))
+            if reaches(trial_after):
+                changes, after = trial, trial_after
+                break
+    return tuple(changes), after
+
+
+def _what_if(questionnaire: Questionnaire, direction: str, combo: tuple[_Move, ...], after: _Assessment) -> WhatIf:
+    return WhatIf(
+        direction=direction,
+        new_verdict=after.verdict,
+        new_verdict_label=questionnaire.scoring.verdict_labels[after.verdict],
+        fraction=round(after.fraction, 4),
+        changes=[
+            Change(
+                question_key=m.question.key,
+                question_text=m.question.text,
+                from_display=m.question.display(m.from_value),
+                to_display=m.candidate.display,
+                to_value=m.candidate.value,
+            )
+            for m in combo
+        ],
+    )

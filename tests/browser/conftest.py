@@ -1,0 +1,178 @@
+"""Browser tests: Debian's Chromium driven by Playwright's sync API against pytest-django's live_server.
+
+How to write one (see test_intake.py):
+
+    def test_it_does_something(people, page_as):
+        page = page_as(people.owner)          # a fresh browser context, signed in
+        page.goto("/proposals/")              # relative to the live server (the context's base_url)
+        expect(page.get_by_role("heading", name="Proposals")).to_be_visible()
+        screenshot(page, "proposal-list")     # test-artifacts/screenshots/proposal-list.png
+
+- Every test in this folder gets the `browser` marker, so `pytest -m "not browser"` leaves them out.
+- `people` is one organisation ("Acme", with a team) and two people who sign in with PASSWORD:
+  `owner` (a member, the usual proposer) and `admin` (the organisation's admin).
+- `new_page()` gives a page in a new browser context (its own cookies: another person, or the same
+  person on another device); `page_as(user)` is the same, signed in. Contexts close after the test;
+  when a test fails, each of its pages is saved as FAILED-<test>-<n>.png first.
+- Create data with the ORM in the test or a fixture, before the first page opens, and assert on the
+  pages, not the database, while they are open (see DJANGO_ALLOW_ASYNC_UNSAFE below for why).
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from accounts.models import Membership, Organisation, Role, Team, User
+from tests.conftest import REQUIRE_SERVICES
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The flags these machines need (ARCHITECTURE.md, known traps): no sandbox in containers, no GPU,
+# and nothing that phones home, which would hang or slow down a machine without internet access.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "browser-tests-password"
+BROWSER_TESTS = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # tryfirst: mark before pytest's own hook deselects by marker (-m "not browser").
+    for item in items:
+        if BROWSER_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+    # Remember whether the test body failed, so that `new_page` can save what the browser showed.
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+def _unavailable(reason: str) -> None:
+    # CI sets MLFIT_REQUIRE_SERVICES=1: a missing browser must fail the build, not pass it silently.
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (MLFIT_REQUIRE_SERVICES=1, so this is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        _unavailable(f"Chromium not installed: apt-get install chromium (looked for {CHROMIUM})")
+
+    # Playwright's sync API marks an asyncio loop as running in this thread from start() to stop()
+    # (playwright/_impl/_greenlets.py), and Django then refuses every ORM call made from it with
+    # SynchronousOnlyOperation. With one browser for the whole session that covers the fixtures and
+    # the tests' own set-up, and every test that runs after the first browser test, browser or not.
+    # No coroutine ever touches the database here: the loop only talks to the browser, and the app
+    # itself is served by live_server in its own thread, so Django's guard protects nothing and is
+    # lifted, for as long as Playwright runs and for tests only.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        playwright = sync_playwright().start()
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+        finally:
+            playwright.stop()
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server, request: pytest.FixtureRequest) -> Iterator[Callable[[], Page]]:
+    """A factory of pages, each in a new browser context (its own cookies), all closed after the test."""
+    contexts = []
+    page_errors: list[str] = []
+
+    def make() -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: page_errors.append(f"{page.url}: {error}"))
+        return page
+
+    yield make
+
+    if request.node.stash.get(_FAILED, False):
+        name = re.sub(r"[^\w.-]+", "-", request.node.name)
+        for n, context in enumerate(contexts, start=1):
+            for page in context.pages:
+                screenshot(page, f"FAILED-{name}-{n}")
+    for context in contexts:
+        context.close()
+    # An uncaught JavaScript error is a bug even when the assertions happened to pass.
+    assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    """One page, not signed in."""
+    return new_page()
+
+
+@pytest.fixture
+def page_as(new_page, live_server) -> Callable[..., Page]:
+    """`page_as(user)`: a page in a new browser context, signed in as `user` (whose password is PASSWORD)."""
+
+    def make(user: User, password: str = PASSWORD) -> Page:
+        page = new_page()
+        sign_in(page, live_server.url, user.email, password)
+        return page
+
+    return make
+
+
+@dataclass
+class People:
+    org: Organisation
+    team: Team
+    owner: User
+    admin: User
+
+
+@pytest.fixture
+def people(transactional_db) -> People:
+    org = Organisation.objects.create(name="Acme", slug="acme")
+    team = Team.objects.create(organisation=org, name="Customer care")
+    owner = User.objects.create_user(email="owner@acme.test", password=PASSWORD, name="Olivia Owner")
+    admin = User.objects.create_user(email="admin@acme.test", password=PASSWORD, name="Ada Admin")
+    Membership.objects.create(user=owner, organisation=org, role=Role.MEMBER)
+    Membership.objects.create(user=admin, organisation=org, role=Role.ADMIN)
+    return People(org=org, team=team, owner=owner, admin=admin)
+
+
+def sign_in(page: Page, live_server_url: str, email: str, password: str) -> None:
+    """Sign in through the login form, and wait until the app shows the person signed in."""
+    page.goto(f"{live_server_url}/login/")
+    page.locator("input[name=username]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as test-artifacts/screenshots/<name>.png (gitignored) for people to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,180 @@
+"""Proposal intake: create, edit with the version check, autosaved drafts, archive."""
+
+from django.urls import reverse
+
+from projects.models import Proposal, ProposalDraft, ProposalRevision
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "title": "Flag suspicious refunds",
+        "problem": "Refund fraud costs 400k a year.",
+        "decision": "Send a refund to manual review.",
+        "business_objective": "Cut losses",
+        "success_metric": "Fraud caught per review hour",
+        "success_target": "Twice today's rate",
+        "baseline_description": "Random 5% sample",
+        "baseline_performance": "20% of fraud caught",
+        "intended_users": "Risk team",
+        "data_sources": "Three years of refunds",
+        "expected_volume": "30000",
+        "volume_period": "day",
+        "deadline": "2027-03-01",
+        "team": "",
+        "owner": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_it_creates_a_proposal_owned_by_its_author(world):
+    response = world.client_for(world.member).post(reverse("projects:create"), form_data())
+    proposal = Proposal.objects.get(title="Flag suspicious refunds")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("projects:detail", args=[proposal.pk])
+    assert proposal.organisation == world.org
+    assert proposal.owner == world.member
+    assert proposal.expected_volume == 30000
+    assert proposal.version == 1
+    assert ProposalRevision.objects.filter(proposal=proposal, version=1).exists()
+
+
+def test_it_keeps_every_value_and_shows_the_message_beside_the_field(world):
+    response = world.client_for(world.member).post(
+        reverse("projects:create"), form_data(title="", expected_volume="lots")
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Refund fraud costs 400k a year." in html
+    assert 'value="lots"' in html
+    assert 'id="id_title_error"' in html
+    assert 'id="id_expected_volume_error"' in html
+    assert not Proposal.objects.filter(problem="Refund fraud costs 400k a year.").exists()
+    # And it survives the tab being closed: the draft holds what was typed.
+    draft = ProposalDraft.objects.get(user=world.member, proposal=None)
+    assert draft.data["expected_volume"] == "lots"
+
+
+def test_it_refuses_oversized_fields_without_saving(world):
+    response = world.client_for(world.member).post(reverse("projects:create"), form_data(title="x" * 201))
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
+    assert not Proposal.objects.filter(problem="Refund fraud costs 400k a year.").exists()
+
+
+def test_it_refuses_a_team_or_owner_from_another_organisation(world):
+    from tests.factories import TeamFactory
+
+    foreign_team = TeamFactory(organisation=world.other_org)
+    response = world.client_for(world.member).post(
+        reverse("projects:create"), form_data(team=str(foreign_team.pk), owner=str(world.outsider.pk))
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "team" in errors and "owner" in errors
+
+
+def test_autosave_keeps_unvalidated_text_and_the_form_restores_it(world):
+    client = world.client_for(world.member)
+    response = client.post(reverse("projects:autosave_new"), {"title": "Half a tho", "expected_volume": "12x"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Draft saved" in response.content.decode()
+    page = client.get(reverse("projects:create")).content.decode()
+    assert 'value="Half a tho"' in page
+    assert "restored what you typed" in page
+
+
+def test_autosave_ignores_fields_that_are_not_in_the_form(world):
+    client = world.client_for(world.member)
+    client.post(reverse("projects:autosave_new"), {"title": "t", "organisation": "2", "status": "approved"})
+    assert ProposalDraft.objects.get(user=world.member).data == {"title": "t"}
+
+
+def test_discarding_a_draft_clears_it(world):
+    client = world.client_for(world.member)
+    client.post(reverse("projects:autosave_new"), {"title": "t"})
+    client.post(reverse("projects:discard_new"))
+    assert not ProposalDraft.objects.filter(user=world.member).exists()
+
+
+def test_an_edit_with_the_current_version_saves_and_bumps_it(world):
+    p = world.proposal
+    response = world.client_for(world.owner).post(
+        reverse("projects:edit", args=[p.pk]), form_data(version="1", owner=str(world.owner.pk))
+    )
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert p.version == 2
+    assert p.title == "Flag suspicious refunds"
+    assert ProposalRevision.objects.filter(proposal=p).count() == 2
+
+
+def test_a_stale_save_is_refused_and_shows_what_changed(world):
+    p = world.proposal
+    admin = world.client_for(world.admin)
+    owner = world.client_for(world.owner)
+    # Both opened version 1; the admin saves first.
+    admin.post(
+        reverse("projects:edit", args=[p.pk]),
+        form_data(title="Renamed by admin", problem=p.problem, version="1", owner=str(world.owner.pk)),
+    )
+    response = owner.post(
+        reverse("projects:edit", args=[p.pk]),
+        form_data(title=p.title, problem="The owner's new wording", version="1", owner=str(world.owner.pk)),
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else saved this proposal" in html
+    assert "Renamed by admin" in html
+    assert "The owner&#x27;s new wording" in html  # the owner's text is still in the form
+    changed = [c.field for c in response.context["conflict"].changes]
+    assert "title" in changed
+    assert "expected_volume" in changed  # form_data changed it too
+    p.refresh_from_db()
+    assert p.title == "Renamed by admin"
+    assert p.version == 2
+
+
+def test_after_a_conflict_saving_again_overwrites_knowingly(world):
+    p = world.proposal
+    world.client_for(world.admin).post(
+        reverse("projects:edit", args=[p.pk]), form_data(title="Admin", version="1", owner=str(world.owner.pk))
+    )
+    owner = world.client_for(world.owner)
+    conflict = owner.post(
+        reverse("projects:edit", args=[p.pk]), form_data(title="Owner", version="1", owner=str(world.owner.pk))
+    )
+    assert conflict.status_code == 409
+    # The conflict page carries the current version; submitting it again is a deliberate overwrite.
+    response = owner.post(
+        reverse("projects:edit", args=[p.pk]), form_data(title="Owner", version="2", owner=str(world.owner.pk))
+    )
+    assert response.status_code == 302
+    p.refresh_from_db()
+    assert (p.title, p.version) == ("Owner", 3)
+
+
+def test_archive_hides_it_from_the_default_list_and_restore_brings_it_back(world):
+    owner = world.client_for(world.owner)
+    owner.post(reverse("projects:archive", args=[world.proposal.pk]))
+    world.proposal.refresh_from_db()
+    assert world.proposal.status == "archived"
+    assert "Route support tickets" not in owner.get(reverse("projects:list")).content.decode()
+    assert "Route support tickets" in owner.get(reverse("projects:list") + "?status=archived").content.decode()
+    owner.post(reverse("projects:archive", args=[world.proposal.pk]))
+    world.proposal.refresh_from_db()
+    assert world.proposal.status == "draft"
+
+
+def test_archive_needs_a_post(world):
+    assert world.client_for(world.owner).get(reverse("projects:archive", args=[world.proposal.pk])).status_code == 405
+
+
+def test_a_post_without_csrf_token_is_refused_with_403(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.member)
+    response = client.post(reverse("projects:create"), form_data())
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()

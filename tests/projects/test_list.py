@@ -1,0 +1,93 @@
+"""The proposal list: search, filters, sorting, pagination, and a query count that does not grow."""
+
+import pytest
+from django.urls import reverse
+
+from projects.models import Proposal
+from tests.factories import ProposalFactory, TeamFactory
+
+
+def titles(response) -> list[str]:
+    return [p.title for p in response.context["page"].object_list]
+
+
+def test_it_shows_only_the_organisations_proposals(world):
+    ProposalFactory(organisation=world.other_org, title="Globex secret plan")
+    response = world.client_for(world.member).get(reverse("projects:list"))
+    assert titles(response) == ["Route support tickets"]
+
+
+def test_search_matches_title_and_problem_words(world):
+    ProposalFactory(organisation=world.org, owner=world.owner, title="Forecast demand", problem="Stores over-order food")
+    ProposalFactory(organisation=world.org, owner=world.owner, title="Churn", problem="Customers cancel")
+    client = world.client_for(world.member)
+    assert titles(client.get(reverse("projects:list"), {"q": "forecast"})) == ["Forecast demand"]
+    assert titles(client.get(reverse("projects:list"), {"q": "customers"})) == ["Churn"]
+    assert titles(client.get(reverse("projects:list"), {"q": "nothing-like-this"})) == []
+
+
+def test_search_with_odd_characters_is_not_an_error(world):
+    client = world.client_for(world.member)
+    for q in ["'", '"unclosed', "a & | ! b", "(", "<script>", "x" * 200]:
+        assert client.get(reverse("projects:list"), {"q": q}).status_code == 200
+
+
+def test_filters_by_status_team_and_owner(world):
+    team = TeamFactory(organisation=world.org, name="Risk")
+    ProposalFactory(organisation=world.org, owner=world.member, title="Fraud", team=team, status="submitted")
+    client = world.client_for(world.member)
+    assert titles(client.get(reverse("projects:list"), {"status": "submitted"})) == ["Fraud"]
+    assert titles(client.get(reverse("projects:list"), {"team": team.pk})) == ["Fraud"]
+    assert titles(client.get(reverse("projects:list"), {"owner": world.owner.pk})) == ["Route support tickets"]
+
+
+def test_a_filter_naming_another_organisations_team_is_refused(world):
+    foreign = TeamFactory(organisation=world.other_org)
+    response = world.client_for(world.member).get(reverse("projects:list"), {"team": foreign.pk})
+    assert response.status_code == 400
+    assert titles(response) == ["Route support tickets"]  # the list still shows, unfiltered
+
+
+def test_sorting_by_title(world):
+    ProposalFactory(organisation=world.org, owner=world.owner, title="Alpha")
+    ProposalFactory(organisation=world.org, owner=world.owner, title="Zulu")
+    response = world.client_for(world.member).get(reverse("projects:list"), {"sort": "title"})
+    assert titles(response) == ["Alpha", "Route support tickets", "Zulu"]
+
+
+def test_pagination_keeps_the_filters(world):
+    ProposalFactory.create_batch(30, organisation=world.org, owner=world.owner, status="submitted")
+    response = world.client_for(world.member).get(reverse("projects:list"), {"status": "submitted"})
+    assert len(titles(response)) == 25
+    assert "status=submitted&amp;page=2" in response.content.decode()
+    second = world.client_for(world.member).get(reverse("projects:list"), {"status": "submitted", "page": 2})
+    assert len(titles(second)) == 5
+
+
+def test_a_page_number_out_of_range_shows_the_last_page(world):
+    response = world.client_for(world.member).get(reverse("projects:list"), {"page": "999"})
+    assert response.status_code == 200
+    assert titles(response) == ["Route support tickets"]
+
+
+def test_htmx_requests_get_only_the_results_partial(world):
+    response = world.client_for(world.member).get(
+        reverse("projects:list"), {"q": "route"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results"')
+    assert "<html" not in html
+
+
+@pytest.mark.parametrize("extra", [0, 60])
+def test_the_query_count_does_not_grow_with_the_data(world, django_assert_num_queries, extra):
+    team = TeamFactory(organisation=world.org)
+    ProposalFactory.create_batch(extra, organisation=world.org, owner=world.member, team=team)
+    client = world.client_for(world.member)
+    client.get(reverse("projects:list"))  # the first visit stores the active organisation in the session
+    # 1 session, 2 user, 3 membership with its organisation, 4 count, 5 team choices,
+    # 6 owner choices, 7 the page of proposals with owner and team joined.
+    with django_assert_num_queries(7):
+        response = client.get(reverse("projects:list"))
+    assert len(titles(response)) == min(25, extra + 1)
+    assert Proposal.objects.count() == extra + 1
