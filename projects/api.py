@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -87,7 +87,7 @@ def get_proposal(request: HttpRequest, proposal_id: int):
 @router.post("/proposals", response={201: ProposalOut})
 def create_proposal(request: HttpRequest, payload: ProposalIn):
     data = _validated(request, payload)
-    return 201, proposal_create(organisation=request.organisation, data=data, by=request.user)
+    return Status(201, proposal_create(organisation=request.organisation, data=data, by=request.user))
 
 
 @router.put("/proposals/{proposal_id}", response={200: ProposalOut})

@@ -7,93 +7,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('problem', models.TextField(help_text='What goes wrong today, for whom, and how often.', max_length=5000)),
-                ('decision', models.TextField(blank=True, help_text='The decision or action a prediction would drive. A prediction nobody acts on is not worth having.', max_length=2000)),
-                ('business_objective', models.TextField(blank=True, max_length=2000)),
-                ('success_metric', models.CharField(blank=True, help_text='e.g. share of tickets routed correctly', max_length=200)),
-                ('success_target', models.CharField(blank=True, help_text='e.g. at least 90% within six months', max_length=200)),
-                ('baseline_description', models.TextField(blank=True, help_text='The non-ML baseline: rules, people, nothing.', max_length=3000, verbose_name='how it is done today')),
-                ('baseline_performance', models.CharField(blank=True, help_text='e.g. 70% routed correctly, 2 days per ticket', max_length=300, verbose_name='how well that works')),
-                ('intended_users', models.TextField(blank=True, max_length=2000)),
-                ('data_sources', models.TextField(blank=True, max_length=3000)),
-                ('expected_volume', models.PositiveBigIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1000000000000000)], verbose_name='expected prediction volume')),
-                ('volume_period', models.CharField(choices=[('second', 'per second'), ('day', 'per day'), ('month', 'per month'), ('year', 'per year')], default='day', max_length=8)),
-                ('deadline', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('in_review', 'In review'), ('approved', 'Approved'), ('changes_requested', 'Changes requested'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn'), ('archived', 'Archived')], default='draft', max_length=20)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposals', to='accounts.organisation')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_proposals', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='proposals', to='accounts.team')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "problem",
+                    models.TextField(help_text="What goes wrong today, for whom, and how often.", max_length=5000),
+                ),
+                (
+                    "decision",
+                    models.TextField(
+                        blank=True,
+                        help_text="The decision or action a prediction would drive. A prediction nobody acts on is not worth having.",
+                        max_length=2000,
+                    ),
+                ),
+                ("business_objective", models.TextField(blank=True, max_length=2000)),
+                (
+                    "success_metric",
+                    models.CharField(blank=True, help_text="e.g. share of tickets routed correctly", max_length=200),
+                ),
+                (
+                    "success_target",
+                    models.CharField(blank=True, help_text="e.g. at least 90% within six months", max_length=200),
+                ),
+                (
+                    "baseline_description",
+                    models.TextField(
+                        blank=True,
+                        help_text="The non-ML baseline: rules, people, nothing.",
+                        max_length=3000,
+                        verbose_name="how it is done today",
+                    ),
+                ),
+                (
+                    "baseline_performance",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. 70% routed correctly, 2 days per ticket",
+                        max_length=300,
+                        verbose_name="how well that works",
+                    ),
+                ),
+                ("intended_users", models.TextField(blank=True, max_length=2000)),
+                ("data_sources", models.TextField(blank=True, max_length=3000)),
+                (
+                    "expected_volume",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(1000000000000000),
+                        ],
+                        verbose_name="expected prediction volume",
+                    ),
+                ),
+                (
+                    "volume_period",
+                    models.CharField(
+                        choices=[
+                            ("second", "per second"),
+                            ("day", "per day"),
+                            ("month", "per month"),
+                            ("year", "per year"),
+                        ],
+                        default="day",
+                        max_length=8,
+                    ),
+                ),
+                ("deadline", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("in_review", "In review"),
+                            ("approved", "Approved"),
+                            ("changes_requested", "Changes requested"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                            ("archived", "Archived"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proposals",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_proposals",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="proposals",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='ProposalDraft',
+            name="ProposalDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('data', models.JSONField(default=dict)),
-                ('base_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
-                ('proposal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='drafts', to='projects.proposal')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposal_drafts', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("data", models.JSONField(default=dict)),
+                ("base_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.organisation"
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="drafts",
+                        to="projects.proposal",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proposal_drafts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProposalRevision',
+            name="ProposalRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('data', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='projects.proposal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField()),
+                ("data", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="revisions", to="projects.proposal"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['organisation', '-updated_at'], name='proposal_org_updated_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["organisation", "-updated_at"], name="proposal_org_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['organisation', 'status', '-updated_at'], name='proposal_org_status_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["organisation", "status", "-updated_at"], name="proposal_org_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['organisation', 'title'], name='proposal_org_title_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["organisation", "title"], name="proposal_org_title_idx"),
         ),
         migrations.AddConstraint(
-            model_name='proposaldraft',
-            constraint=models.UniqueConstraint(fields=('organisation', 'user', 'proposal'), name='draft_one_per_proposal_and_user'),
+            model_name="proposaldraft",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "user", "proposal"), name="draft_one_per_proposal_and_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposaldraft',
-            constraint=models.UniqueConstraint(condition=models.Q(('proposal__isnull', True)), fields=('organisation', 'user'), name='draft_one_new_per_user'),
+            model_name="proposaldraft",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("proposal__isnull", True)),
+                fields=("organisation", "user"),
+                name="draft_one_new_per_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposalrevision',
-            constraint=models.UniqueConstraint(fields=('proposal', 'version'), name='revision_proposal_version_unique'),
+            model_name="proposalrevision",
+            constraint=models.UniqueConstraint(fields=("proposal", "version"), name="revision_proposal_version_unique"),
         ),
     ]

@@ -76,7 +76,9 @@ def test_it_refuses_a_team_or_owner_from_another_organisation(world):
 
 def test_autosave_keeps_unvalidated_text_and_the_form_restores_it(world):
     client = world.client_for(world.member)
-    response = client.post(reverse("projects:autosave_new"), {"title": "Half a tho", "expected_volume": "12x"}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("projects:autosave_new"), {"title": "Half a tho", "expected_volume": "12x"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "Draft saved" in response.content.decode()
     page = client.get(reverse("projects:create")).content.decode()

@@ -18,7 +18,9 @@ def test_it_shows_only_the_organisations_proposals(world):
 
 
 def test_search_matches_title_and_problem_words(world):
-    ProposalFactory(organisation=world.org, owner=world.owner, title="Forecast demand", problem="Stores over-order food")
+    ProposalFactory(
+        organisation=world.org, owner=world.owner, title="Forecast demand", problem="Stores over-order food"
+    )
     ProposalFactory(organisation=world.org, owner=world.owner, title="Churn", problem="Customers cancel")
     client = world.client_for(world.member)
     assert titles(client.get(reverse("projects:list"), {"q": "forecast"})) == ["Forecast demand"]
