@@ -21,6 +21,7 @@ setup: $(VENV)/.installed
 # Redis and starts a Celery worker beside the web server; with nothing set, SQLite and eager jobs.
 run: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py load_questionnaires
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py seed_demo
 	@echo "MLFit is at http://$(HOST):$(PORT)/  (sign in as member@demo.mlfit.test / mlfit-demo-2026)"
 	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \

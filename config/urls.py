@@ -36,6 +36,7 @@ urlpatterns = [
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("accounts/", include("accounts.urls")),
     path("proposals/", include("projects.urls")),
+    path("proposals/<int:pk>/assessment/", include("assessments.urls")),
 ]
 
 handler403 = "accounts.views.forbidden"

@@ -77,6 +77,11 @@ class Proposal(models.Model):
     status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT)
     # Optimistic locking: every save must name the version it started from (projects.services).
     version = models.PositiveIntegerField(default=1)
+    # A summary of the latest completed suitability assessment, written by the assessments app
+    # through projects.services.proposal_set_suitability so lists need no join to it.
+    suitability_verdict = models.CharField(max_length=20, blank=True)
+    suitability_score = models.FloatField(null=True, blank=True)
+    suitability_fraction = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,6 +98,16 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    SUITABILITY_LABELS = {
+        "good_fit": "A good fit for ML",
+        "fit_with_caveats": "A fit for ML, with caveats",
+        "not_a_fit": "Not a fit for ML (yet)",
+    }
+
+    @property
+    def suitability_label(self) -> str:
+        return self.SUITABILITY_LABELS.get(self.suitability_verdict, "Not assessed")
 
     @property
     def is_archived(self) -> bool:

@@ -123,3 +123,15 @@ def draft_get(*, organisation: Organisation, user: User, proposal: Proposal | No
 
 def draft_discard(*, organisation: Organisation, user: User, proposal: Proposal | None) -> None:
     ProposalDraft.objects.filter(organisation=organisation, user=user, proposal=proposal).delete()
+
+
+def proposal_set_suitability(*, proposal: Proposal, verdict: str, score: float | None, fraction: float | None) -> None:
+    """Record the latest suitability verdict on the proposal (called by the assessments app).
+
+    No version bump: the verdict is derived data, and bumping would make the proposer's open
+    edit form look stale.
+    """
+    Proposal.objects.filter(pk=proposal.pk).update(
+        suitability_verdict=verdict, suitability_score=score, suitability_fraction=fraction
+    )
+    proposal.suitability_verdict, proposal.suitability_score, proposal.suitability_fraction = verdict, score, fraction

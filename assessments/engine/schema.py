@@ -439,10 +439,15 @@ def _options(raw: Mapping[str, Any], where: str) -> tuple[Option, ...]:
 
 def _scale_labels(raw: Mapping[str, Any], where: str) -> dict[int, str]:
     labels = _mapping(raw.get("scale_labels", {}), f"{where}: scale_labels")
+    result: dict[int, str] = {}
     for point, label in labels.items():
+        # A questionnaire stored in the database went through JSON, which makes the keys strings.
+        if isinstance(point, str) and point.isdigit():
+            point = int(point)
         if point not in SCALE_VALUES or isinstance(point, bool) or not isinstance(label, str):
             raise ValueError(f"{where}: scale_labels keys must be 1 to 5 and labels strings, got {point!r}")
-    return dict(labels)
+        result[point] = label
+    return result
 
 
 def _literal(question: Question, raw: object, where: str) -> object:
@@ -462,6 +467,9 @@ def _literal(question: Question, raw: object, where: str) -> object:
             return raw
         raise ValueError(f"{where}: {raw!r} is not an option of question '{question.key}'")
     if question.type == SCALE:
+        # Points keyed by scale value come back from JSON storage as strings ("3").
+        if isinstance(raw, str) and raw.isdigit():
+            raw = int(raw)
         if raw in SCALE_VALUES and not isinstance(raw, bool):
             return raw
         raise ValueError(f"{where}: {raw!r} is not a point (1 to 5) of scale question '{question.key}'")
@@ -540,7 +548,7 @@ def _criteria(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[C
             Criterion(
                 key=key,
                 label=_str(raw, "label", where),
-                weight=weight,
+                weight=float(weight),
                 source=_str(raw, "source", where, required=False),
                 explain=dict(explain),
                 signals=signals,

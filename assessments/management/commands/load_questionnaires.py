@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from assessments.questionnaires_db import sync_from_files
+
+
+class Command(BaseCommand):
+    help = "Publish the questionnaires in assessments/questionnaires/*.yaml; a changed file becomes a new version."
+
+    def handle(self, *args, **options) -> None:
+        try:
+            results = sync_from_files()
+        except ValueError as exc:
+            raise CommandError(f"Questionnaire not published: {exc}") from exc
+        for version, created in results:
+            state = "published" if created else "unchanged"
+            self.stdout.write(f"{version.key} version {version.version}: {state}")

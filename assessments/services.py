@@ -1,0 +1,247 @@
+"""Assessments: start, answer, complete and upgrade; the engine does the judging."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from assessments.engine import (
+    AnswerError,
+    Questionnaire,
+    evaluate,
+    missing_required,
+    validate_answer,
+    visible_questions,
+    what_if,
+)
+from assessments.engine.schema import Question, Section
+from assessments.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
+from assessments.questionnaires_db import SUITABILITY_KEY, engine_questionnaire, latest_version
+from projects.models import Proposal
+from projects.services import proposal_set_suitability
+
+
+class AssessmentError(Exception):
+    """An action the assessment's state does not allow; the message says why."""
+
+
+def answers_of(assessment: Assessment) -> dict[str, Any]:
+    return dict(assessment.answers.values_list("question_key", "value"))
+
+
+def assessment_latest(*, proposal: Proposal) -> Assessment | None:
+    return (
+        Assessment.objects.filter(proposal=proposal)
+        .exclude(status=AssessmentStatus.SUPERSEDED)
+        .select_related("questionnaire")
+        .defer("questionnaire__definition")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def assessment_start(*, proposal: Proposal, by: User) -> Assessment:
+    """Start the suitability assessment on the latest questionnaire, or return the open one."""
+    current = assessment_latest(proposal=proposal)
+    if current is not None and current.is_editable:
+        return current
+    version = latest_version(SUITABILITY_KEY)
+    if version is None:
+        raise AssessmentError("No questionnaire is published yet. An admin runs `manage.py load_questionnaires`.")
+    questionnaire = engine_questionnaire(version)
+    assessment = Assessment.objects.create(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        questionnaire=version,
+        started_by=by,
+        current_section=questionnaire.sections[0].key,
+    )
+    if current is not None:
+        # A new round after a completed one starts from the earlier answers.
+        _copy_answers(source=current, target=assessment, questionnaire=questionnaire, by=by)
+    return assessment
+
+
+def section_of(questionnaire: Questionnaire, key: str) -> Section | None:
+    return next((s for s in questionnaire.sections if s.key == key), None)
+
+
+def visible_sections(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[tuple[Section, list[Question]]]:
+    """Sections with their shown questions; a section whose questions are all hidden is skipped."""
+    shown = {q.key for q in visible_questions(questionnaire, answers)}
+    result = []
+    for section in questionnaire.sections:
+        questions = [q for q in section.questions if q.key in shown]
+        if questions:
+            result.append((section, questions))
+    return result
+
+
+@dataclass
+class SaveOutcome:
+    saved: dict[str, Any]
+    errors: dict[str, str]
+
+
+@transaction.atomic
+def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: dict[str, Any], by: User) -> SaveOutcome:
+    """Save the answers given, each on its own: one bad answer does not stop the others.
+
+    A blank answer clears a stored one. Keys not in the questionnaire are refused by name.
+    """
+    if not assessment.is_editable:
+        raise AssessmentError("This assessment is completed; start a new round to change answers.")
+    saved: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in raw.items():
+        if not questionnaire.has_question(key):
+            errors[key] = f"{key}: no such question in this questionnaire"
+            continue
+        try:
+            clean = validate_answer(questionnaire.question(key), value)
+        except AnswerError as exc:
+            errors[key] = exc.message
+            continue
+        if clean is None:
+            Answer.objects.filter(assessment=assessment, question_key=key).delete()
+        else:
+            Answer.objects.update_or_create(
+                assessment=assessment, question_key=key, defaults={"value": clean, "answered_by": by}
+            )
+        saved[key] = clean
+    Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+    return SaveOutcome(saved=saved, errors=errors)
+
+
+def assessment_move_to(*, assessment: Assessment, section_key: str) -> None:
+    if assessment.current_section != section_key:
+        Assessment.objects.filter(pk=assessment.pk).update(current_section=section_key)
+        assessment.current_section = section_key
+
+
+def result_to_dict(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """The engine's result and what-if list as JSON, the form stored on a completed assessment."""
+    result = evaluate(questionnaire, answers)
+    return {**asdict(result), "what_if": [asdict(w) for w in what_if(questionnaire, answers)]}
+
+
+@transaction.atomic
+def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
+    """Freeze the answers' result. Refused while a shown required question is unanswered."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.is_editable:
+        raise AssessmentError("This assessment is already completed.")
+    questionnaire = engine_questionnaire(assessment.questionnaire)
+    answers = answers_of(assessment)
+    missing = missing_required(questionnaire, answers)
+    if missing:
+        raise AssessmentError(f"{len(missing)} required question(s) still need an answer.")
+    result = result_to_dict(questionnaire, answers)
+    assessment.result = result
+    assessment.verdict = result["verdict"]
+    assessment.score = result["score"]
+    assessment.max_score = result["max_score"]
+    assessment.status = AssessmentStatus.COMPLETED
+    assessment.completed_at = timezone.now()
+    assessment.completed_by = by
+    assessment.save()
+    proposal_set_suitability(
+        proposal=assessment.proposal, verdict=result["verdict"], score=result["score"], fraction=result["fraction"]
+    )
+    return assessment
+
+
+def _copy_answers(
+    *,
+    source: Assessment,
+    target: Assessment,
+    questionnaire: Questionnaire,
+    by: User,
+    reask: frozenset[str] | set[str] = frozenset(),
+) -> tuple[list[str], list[str]]:
+    """Carry answers over by question key; those to ask again or that no longer fit are dropped."""
+    kept, dropped = [], []
+    rows = []
+    for key, value in answers_of(source).items():
+        if key in reask or not questionnaire.has_question(key):
+            dropped.append(key)
+            continue
+        try:
+            clean = validate_answer(questionnaire.question(key), value)
+        except AnswerError:
+            dropped.append(key)
+            continue
+        if clean is not None:
+            rows.append(Answer(assessment=target, question_key=key, value=clean, answered_by=by))
+            kept.append(key)
+    Answer.objects.bulk_create(rows)
+    return kept, dropped
+
+
+def _question_signature(question: dict[str, Any]) -> dict[str, Any]:
+    # What makes an earlier answer mean something else: the wording and the allowed answers.
+    return {k: question.get(k) for k in ("type", "text", "options", "min", "max", "unit", "allow_unknown")}
+
+
+def questionnaire_diff(old: QuestionnaireVersion, new: QuestionnaireVersion) -> dict[str, list[str]]:
+    def by_key(definition: dict) -> dict[str, dict]:
+        return {q["key"]: q for s in definition.get("sections", []) for q in s.get("questions", [])}
+
+    before, after = by_key(old.definition), by_key(new.definition)
+    changed = [k for k in after if k in before and _question_signature(after[k]) != _question_signature(before[k])]
+    return {
+        "added": [k for k in after if k not in before],
+        "removed": [k for k in before if k not in after],
+        "changed": changed,
+    }
+
+
+@transaction.atomic
+def assessment_upgrade(*, assessment: Assessment, by: User) -> Assessment:
+    """Move to the latest questionnaire version in a new assessment; the old one stays as it was.
+
+    Answers carry over by key, except to questions whose wording or allowed answers changed:
+    those are asked again. The new assessment records what changed, for the person to see.
+    """
+    latest = latest_version(assessment.questionnaire.key)
+    if latest is None or latest.pk == assessment.questionnaire_id:
+        raise AssessmentError("This assessment already uses the latest questionnaire.")
+    old = QuestionnaireVersion.objects.get(pk=assessment.questionnaire_id)
+    diff = questionnaire_diff(old, latest)
+    questionnaire = engine_questionnaire(latest)
+    try:
+        upgraded = Assessment.objects.create(
+            organisation=assessment.organisation,
+            proposal=assessment.proposal,
+            questionnaire=latest,
+            started_by=by,
+            current_section=questionnaire.sections[0].key,
+            upgraded_from=assessment,
+        )
+    except IntegrityError as exc:
+        raise AssessmentError("This assessment was already upgraded.") from exc
+    kept, dropped = _copy_answers(
+        source=assessment, target=upgraded, questionnaire=questionnaire, by=by, reask=set(diff["changed"])
+    )
+    upgraded.upgrade_notes = {
+        "from_version": old.version,
+        "to_version": latest.version,
+        **diff,
+        "kept": kept,
+        "dropped": dropped,
+    }
+    upgraded.save(update_fields=["upgrade_notes"])
+    Assessment.objects.filter(pk=assessment.pk, status=AssessmentStatus.IN_PROGRESS).update(
+        status=AssessmentStatus.SUPERSEDED
+    )
+    return upgraded
+
+
+def live_result(assessment: Assessment) -> dict[str, Any]:
+    """The stored result of a completed assessment, or the result of the answers so far."""
+    if assessment.result is not None:
+        return assessment.result
+    questionnaire = engine_questionnaire(assessment.questionnaire)
+    return result_to_dict(questionnaire, answers_of(assessment))
