@@ -55,7 +55,8 @@ def sync_from_files(directory: Path = QUESTIONNAIRES_DIR) -> list[tuple[Question
     results = []
     for path in sorted(directory.glob("*.yaml")):
         with path.open(encoding="utf-8") as fh:
-            definition = yaml.safe_load(fh)
+            # libyaml's loader is about 20 times faster than the pure-Python one.
+            definition = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
         results.append(questionnaire_publish(definition=definition, notes=f"Published from {path.name}"))
     return results
 
