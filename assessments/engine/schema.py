@@ -567,6 +567,7 @@ def _signal(raw: object, where: str, questions: Mapping[str, Question]) -> Signa
     if question.type not in SCORABLE_TYPES:
         raise ValueError(f"{where}: {question.type} question '{key}' cannot be scored; use it in a rule instead")
 
+    # Numbers score by bands (each band carries its own reason); the other types by points per answer.
     if question.type == NUMBER:
         _check_keys(node, where, required={"question", "bands"}, optional=set())
         return Signal(question=key, bands=_bands(node["bands"], where))

@@ -217,9 +217,7 @@ def evaluate(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Sui
     assessment = _assess(questionnaire, answers)
     effective = assessment.resolved.answers
     words = _AnswerWords(questionnaire, effective)
-    findings = [
-        _finding(questionnaire, criterion, assessment, i) for i, criterion in enumerate(questionnaire.criteria)
-    ]
+    findings = [_finding(questionnaire, criterion, assessment, i) for i, criterion in enumerate(questionnaire.criteria)]
     blockers = [
         BlockerHit(
             key=b.key,
@@ -232,7 +230,9 @@ def evaluate(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Sui
     ]
     next_steps = [hit.next_step for hit in blockers] + _fired(questionnaire.next_steps, effective, words)
     # Rule 2's gate explains the verdict only when the score alone would have made it good_fit.
-    held_back = assessment.verdict == "fit_with_caveats" and assessment.fraction >= questionnaire.scoring.good_fit - _EPS
+    held_back = (
+        assessment.verdict == "fit_with_caveats" and assessment.fraction >= questionnaire.scoring.good_fit - _EPS
+    )
     return SuitabilityResult(
         verdict=assessment.verdict,
         verdict_label=questionnaire.scoring.verdict_labels[assessment.verdict],
@@ -394,8 +394,10 @@ def what_if(questionnaire: Questionnaire, answers: Mapping[str, object], *, limi
     answers to each other option, numbers to each band of their signals. Sets of one change are
     tried first; sets of two only if no single change works, then sets of three. Among sets of
     the same size the ones with the smallest moves along the options come first (options are
-    listed in order in the YAML, so "monthly" to "daily" is smaller than "once" to "daily").
-    Each direction returns at most ``limit`` sets, each on a different set of questions.
+    listed in order in the YAML, so "monthly" to "daily" is smaller than "once" to "daily";
+    answering a "don't know" is a move of one), then those that move the score furthest.
+    Each direction returns at most ``limit`` sets, each on a different set of questions; a
+    direction with no set of three or fewer changes returns none. Directions come "up" first.
 
     Sets of two and three combine, per question, the single change that helps most, and only
     combinations whose changes could add up to the target (score gains summed, blockers cleared)
@@ -438,9 +440,10 @@ def _search(
 
     position = _plan(questionnaire).position
 
-    def order(found: tuple[tuple[_Move, ...], _Assessment]) -> tuple[int, list[int]]:
-        combo = found[0]
-        return sum(m.distance for m in combo), [position[m.question.key] for m in combo]
+    def order(found: tuple[tuple[_Move, ...], _Assessment]) -> tuple[int, float, list[int]]:
+        # Smallest moves first; among equals, the one that moves the score furthest that way.
+        combo, after = found
+        return sum(m.distance for m in combo), -step * after.fraction, [position[m.question.key] for m in combo]
 
     singles = []
     for question_moves in moves.values():
@@ -458,11 +461,10 @@ def _search(
         best = max(question_moves, key=lambda m: (_progress(m.after, step), -m.distance))
         if _progress(best.after, step) > start:
             helpful.append(best)
+    could_reach = _could_reach(questionnaire, base, step)
 
     for size in (2, 3):
-        promising = [
-            combo for combo in itertools.combinations(helpful, size) if _promising(questionnaire, base, combo, step)
-        ]
+        promising = [combo for combo in itertools.combinations(helpful, size) if could_reach(combo)]
         promising.sort(key=lambda combo: sum(m.distance for m in combo))
         found = []
         for combo in promising:
@@ -486,37 +488,42 @@ def _progress(assessment: _Assessment, step: int) -> tuple[float, ...]:
     return (len(assessment.blockers), len(assessment.gated), -assessment.fraction)
 
 
-def _promising(questionnaire: Questionnaire, base: _Assessment, combo: tuple[_Move, ...], step: int) -> bool:
-    """Could these changes together reach the next level, if their effects simply added up?"""
+def _obstacles(assessment: _Assessment) -> frozenset[tuple[str, str]]:
+    return frozenset([("blocker", b.key) for b in assessment.blockers] + [("gate", c.key) for c in assessment.gated])
+
+
+def _could_reach(questionnaire: Questionnaire, base: _Assessment, step: int) -> Callable[[tuple[_Move, ...]], bool]:
+    """A cheap test of whether changes could together reach the next level if their separate
+    effects simply added up: it decides which combinations are worth evaluating."""
     scoring = questionnaire.scoring
-    deltas = [m.after.fraction - base.fraction for m in combo]
     if step > 0:
-        target = _LEVEL[base.verdict] + 1
-        needed = scoring.good_fit if target == _LEVEL["good_fit"] else scoring.fit_with_caveats
-        if base.fraction + sum(d for d in deltas if d > 0) < needed - _EPS:
-            return False
-        if not _covered(base.blockers, combo, lambda a: a.blockers):
-            return False
-        return target != _LEVEL["good_fit"] or _covered(base.gated, combo, lambda a: a.gated)
+        to_good_fit = base.verdict == "fit_with_caveats"
+        needed = scoring.good_fit if to_good_fit else scoring.fit_with_caveats
+        # Every blocker must go, and on the way to good_fit every criterion that bars it too.
+        must_clear = frozenset(o for o in _obstacles(base) if to_good_fit or o[0] == "blocker")
+
+        def up(combo: tuple[_Move, ...]) -> bool:
+            gain = sum(max(m.after.fraction - base.fraction, 0.0) for m in combo)
+            if base.fraction + gain < needed - _EPS:
+                return False
+            remaining = must_clear
+            for move in combo:
+                remaining = remaining & _obstacles(move.after)
+            return not remaining
+
+        return up
+
     # Down: a single change adding a blocker would have been found already, so only the score
-    # falling below the current level, or a heavy criterion failing, can work.
+    # falling below the current level, or a criterion starting to bar good_fit, can work.
     needed = scoring.good_fit if base.verdict == "good_fit" else scoring.fit_with_caveats
-    if base.fraction + sum(d for d in deltas if d < 0) < needed - _EPS:
-        return True
-    return base.verdict == "good_fit" and any(m.after.gated for m in combo)
 
+    def down(combo: tuple[_Move, ...]) -> bool:
+        loss = sum(min(m.after.fraction - base.fraction, 0.0) for m in combo)
+        return base.fraction + loss < needed - _EPS or (
+            base.verdict == "good_fit" and any(m.after.gated for m in combo)
+        )
 
-def _covered(
-    present: tuple[Blocker | Criterion, ...],
-    combo: tuple[_Move, ...],
-    items: Callable[[_Assessment], tuple[Blocker | Criterion, ...]],
-) -> bool:
-    """Whether every item present at the start (a blocker, a held-back criterion) is removed by
-    at least one change of the combination."""
-    remaining = {item.key for item in present}
-    for move in combo:
-        remaining &= {item.key for item in items(move.after)}
-    return not remaining
+    return down
 
 
 def _apply(answers: Mapping[str, object], combo: Iterable[_Move]) -> dict[str, object]:
