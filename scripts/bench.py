@@ -130,6 +130,10 @@ class WrkResult:
     p99_ms: float
     max_ms: float
     socket_errors: dict[str, int]
+    # CPU time the gunicorn workers and their PostgreSQL backends spent per request: unlike
+    # requests/s and latency, it hardly moves when other processes compete for the cores.
+    app_cpu_ms: float = 0.0
+    db_cpu_ms: float = 0.0
 
 
 @dataclass
@@ -137,9 +141,11 @@ class BenchContext:
     args: argparse.Namespace
     env: dict[str, str]
     base_url: str
+    server_pid: int
     cookie: str
     proposal_id: int
     seed_seconds: float
+    analyzed: bool
     workdir: Path
     results: dict[str, WrkResult] = field(default_factory=dict)
 
@@ -164,6 +170,17 @@ def recreate_database() -> str:
     return version
 
 
+def analyze_database() -> None:
+    """Give the planner statistics for the freshly bulk-loaded tables.
+
+    Without them PostgreSQL estimates 6 proposals per organisation instead of 2,000 and sorts a hash
+    join of all of them for each list page (21 ms instead of 0.4 ms measured here); a production
+    database has them because autovacuum analyses a table soon after a bulk load.
+    """
+    with psycopg.connect(f"{PG_SERVER}/{DB_NAME}", autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def bench_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CELERY_BROKER_URL", "MLFIT_TESTING"}}
     env.update(
@@ -182,7 +199,7 @@ def bench_env() -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str, capture: bool = False) -> str:
-    proc = subprocess.run(
+    proc = subprocess.run(  # noqa: S603 - fixed commands, no outside input
         [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, text=True, capture_output=True, check=False
     )
     if proc.returncode != 0:
@@ -243,8 +260,7 @@ def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Pope
         "--error-logfile",
         str(log),
     ]
-    # Own process group, so stopping it never touches anything else.
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # noqa: S603
 
 
 def stop_gunicorn(proc: subprocess.Popen[bytes]) -> None:
@@ -288,25 +304,52 @@ def wait_until_up(proc: subprocess.Popen[bytes], base_url: str, log: Path, timeo
 
 # --- load ---------------------------------------------------------------------------------------
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
-def run_wrk(ctx: BenchContext, path: str, duration: int, *, warmup: bool = False) -> WrkResult:
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of these processes (a process that has exited counts as 0)."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            # Fields after the command name (which may hold spaces); utime and stime are 14th and 15th.
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def worker_pids(arbiter: int) -> list[int]:
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == arbiter:
+                pids.append(int(stat.parent.name))
+    return pids
+
+
+def db_backend_pids() -> list[int]:
+    """PostgreSQL backends serving the bench database (the workers' persistent connections)."""
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (DB_NAME,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def run_wrk(ctx: BenchContext, path: str, duration: int, *, signed_in: bool, warmup: bool = False) -> WrkResult:
     script = ctx.workdir / "report.lua"
     script.write_text(WRK_LUA)
     threads = 1 if warmup else ctx.args.threads
     connections = max(threads, ctx.args.connections)
-    cmd = [
-        WRK,
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--latency",
-        "-s",
-        str(script),
-        "-H",
-        f"Cookie: sessionid={ctx.cookie}",
-        f"{ctx.base_url}{path}",
-    ]
-    proc = subprocess.run(cmd, text=True, capture_output=True, check=False, timeout=duration + 60)
+    cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script)]
+    if signed_in:
+        cmd += ["-H", f"Cookie: sessionid={ctx.cookie}"]
+    cmd.append(f"{ctx.base_url}{path}")
+    # After the warm-up every worker holds its connection (CONN_MAX_AGE), so these pids stay put.
+    app_pids, db_pids = worker_pids(ctx.server_pid), db_backend_pids()
+    app_cpu, db_cpu = cpu_seconds(app_pids), cpu_seconds(db_pids)
+    proc = subprocess.run(cmd, text=True, capture_output=True, check=False, timeout=duration + 60)  # noqa: S603
+    app_cpu, db_cpu = cpu_seconds(app_pids) - app_cpu, cpu_seconds(db_pids) - db_cpu
     if proc.returncode != 0:
         raise BenchError(f"wrk failed on {path}:\n{proc.stdout}\n{proc.stderr}")
     match = re.search(r"^BENCH (.*)$", proc.stdout, re.MULTILINE)
@@ -331,21 +374,25 @@ def run_wrk(ctx: BenchContext, path: str, duration: int, *, warmup: bool = False
         p99_ms=int(fields["p99_us"]) / 1000,
         max_ms=int(fields["max_us"]) / 1000,
         socket_errors={k: int(fields[k]) for k in ("connect", "read", "write", "timeout")},
+        app_cpu_ms=app_cpu * 1000 / int(fields["requests"]),
+        db_cpu_ms=db_cpu * 1000 / int(fields["requests"]),
     )
 
 
-def load_page(ctx: BenchContext, name: str, path: str) -> WrkResult:
+def load_page(ctx: BenchContext, name: str, path: str, *, signed_in: bool = True) -> WrkResult:
     # Fail before a 10-second run if the cookie is not accepted.
-    status, location = fetch(f"{ctx.base_url}{path}", ctx.cookie)
+    status, location = fetch(f"{ctx.base_url}{path}", ctx.cookie if signed_in else None)
     if status != 200:
         raise BenchError(f"GET {path} answered {status} {location}: the bench session is not accepted")
     # Warm-up: worker imports, template compilation, PostgreSQL caches and connections.
-    run_wrk(ctx, path, ctx.args.warmup, warmup=True)
-    result = run_wrk(ctx, path, ctx.args.duration)
+    run_wrk(ctx, path, ctx.args.warmup, signed_in=signed_in, warmup=True)
+    result = run_wrk(ctx, path, ctx.args.duration, signed_in=signed_in)
     ctx.results[name] = result
+    who = "signed in" if signed_in else "anonymous"
     print(
-        f"  {path:<24} {result.rps:8.1f} req/s  p50 {result.p50_ms:6.2f} ms  p95 {result.p95_ms:6.2f} ms  "
-        f"p99 {result.p99_ms:6.2f} ms  ({result.requests} requests)",
+        f"  {path:<20} {who:<10} {result.rps:8.1f} req/s  p50 {result.p50_ms:6.2f} ms  p95 {result.p95_ms:6.2f} ms  "
+        f"p99 {result.p99_ms:6.2f} ms  ({result.requests} requests; CPU per request: "
+        f"app {result.app_cpu_ms:.2f} ms, PostgreSQL {result.db_cpu_ms:.2f} ms)",
         flush=True,
     )
     return result
@@ -373,34 +420,41 @@ def seeding_section(ctx: BenchContext) -> Section:
 
 
 def pages_section(ctx: BenchContext) -> Section:
+    # (key, path, label, signed in?). The ratio goal compares each page with `/ping/` sent with the same
+    # session cookie, so both pay what every signed-in request pays before its view runs (session, user
+    # and membership queries in the middleware): `/ping/` is then not free of the database. The
+    # anonymous `/ping/` (no database at all) is measured too, to show what that signed-in floor costs.
     pages = [
-        ("ping", "/ping/"),
-        ("list", "/proposals/"),
-        ("detail", f"/proposals/{ctx.proposal_id}/"),
+        ("ping", "/ping/", "`/ping/` (signed in)", True),
+        ("list", "/proposals/", "`/proposals/`", True),
+        ("detail", f"/proposals/{ctx.proposal_id}/", f"`/proposals/{ctx.proposal_id}/`", True),
+        ("ping_anonymous", "/ping/", "`/ping/` (anonymous)", False),
     ]
+    load = os.getloadavg()[0]  # before any load of ours: what others are running
     print(
         f"wrk -t{ctx.args.threads} -c{ctx.args.connections} -d{ctx.args.duration}s "
         f"(after {ctx.args.warmup} s warm-up) against gunicorn, {WORKERS} sync workers:",
         flush=True,
     )
-    results = {name: load_page(ctx, name, path) for name, path in pages}
+    results = {key: load_page(ctx, key, path, signed_in=signed_in) for key, path, _, signed_in in pages}
     ping = results["ping"]
     rows: list[Row] = []
-    for name, result in results.items():
-        timed = name != "ping"
-        label = f"`{result.path}`"
+    for key, _, label, _ in pages:
+        result = results[key]
+        page = key in {"list", "detail"}
         rows += [
             Row(f"{label} requests/s", f"{result.rps:.0f}"),
             Row(f"{label} p50", ms(result.p50_ms)),
             Row(
                 f"{label} p95",
                 ms(result.p95_ms),
-                f"< {PAGE_P95_GOAL_MS:.0f} ms" if timed else "—",
-                result.p95_ms < PAGE_P95_GOAL_MS if timed else None,
+                f"< {PAGE_P95_GOAL_MS:.0f} ms" if page else "—",
+                result.p95_ms < PAGE_P95_GOAL_MS if page else None,
             ),
             Row(f"{label} p99", ms(result.p99_ms)),
+            Row(f"{label} CPU per request: app / PostgreSQL", f"{ms(result.app_cpu_ms)} / {ms(result.db_cpu_ms)}"),
         ]
-        if timed:
+        if page:
             ratio = result.rps / ping.rps
             rows.append(
                 Row(
@@ -410,15 +464,44 @@ def pages_section(ctx: BenchContext) -> Section:
                     ratio >= RPS_RATIO_GOAL,
                 )
             )
-    socket_errors = {name: r.socket_errors for name, r in results.items() if any(r.socket_errors.values())}
+    anonymous_ratios = ", ".join(
+        f"`{results[k].path}` {results[k].rps / results['ping_anonymous'].rps:.0%}" for k in ("list", "detail")
+    )
     notes = [
-        f"Load: `wrk -t{ctx.args.threads} -c{ctx.args.connections} -d{ctx.args.duration}s --latency` per page after "
+        f"Load: `wrk -t{ctx.args.threads} -c{ctx.args.connections} -d{ctx.args.duration}s --latency` per URL after "
         f"a {ctx.args.warmup} s warm-up, from the same machine; gunicorn with {WORKERS} sync workers, DEBUG off, "
         f"PostgreSQL database `{DB_NAME}` with {SEED_PROPOSALS:,} proposals over {SEED_ORGANISATIONS} organisations "
-        f"(the list shows organisation `{BENCH_ORG}`, {SEED_PROPOSALS // SEED_ORGANISATIONS:,} proposals).",
-        "Every response was 2xx (the bench stops otherwise). Latency includes the time a request waits "
-        "for a free worker.",
+        f"(the list shows organisation `{BENCH_ORG}`, {SEED_PROPOSALS // SEED_ORGANISATIONS:,} proposals, "
+        "25 a page).",
+        "Every response was 2xx (the bench stops otherwise, and counts redirects too).",
+        "The ratio goal compares each page with `/ping/` requested with the same session cookie, which costs "
+        "three queries in the middleware (session, user, membership). Against the anonymous `/ping/` (no "
+        f"database at all) the ratios are: {anonymous_ratios}.",
     ]
+
+    def cpu(key: str) -> float:
+        return results[key].app_cpu_ms + results[key].db_cpu_ms
+
+    cpu_ratios = ", ".join(f"`{results[k].path}` {cpu('ping') / cpu(k):.0%}" for k in ("list", "detail"))
+    notes.append(
+        "CPU per request is what the gunicorn workers and their PostgreSQL backends used during the run, "
+        "divided by the requests served; it hardly depends on other load. The same ratio computed from it "
+        f"(signed-in `/ping/` CPU ÷ page CPU), an estimate for an otherwise idle machine: {cpu_ratios}."
+    )
+    if ctx.analyzed:
+        notes.append(
+            "The database is analysed (`VACUUM ANALYZE`) after seeding, as autovacuum would do within a minute "
+            "in production; `scripts/bench.py --no-analyze` measures the freshly loaded tables instead."
+        )
+    else:
+        notes.append("Measured without `VACUUM ANALYZE` after seeding (`--no-analyze`): no planner statistics.")
+    if load > (os.cpu_count() or 1):
+        notes.append(
+            f"The machine was busy before the runs (load average {load:.2f} on {os.cpu_count()} cores): "
+            "requests/s and latencies include waiting for a core and vary from run to run; CPU per request "
+            "is the steadier figure."
+        )
+    socket_errors = {key: r.socket_errors for key, r in results.items() if any(r.socket_errors.values())}
     if socket_errors:
         notes.append(f"Socket errors reported by wrk: {socket_errors}.")
     return Section(title="Pages", rows=rows, notes=notes)
@@ -452,18 +535,20 @@ def _as_ms(key: str, value: float) -> float | None:
     return None
 
 
-def engine_section(ctx: BenchContext) -> Section | None:
+def engine_section(ctx: BenchContext) -> Section:
     """The suitability engine's own benchmark, when assessments/engine/bench.py exists.
 
     It is written by someone else and its keys may change, so it runs in a subprocess (a crash or
     a hang cannot take the page figures with it) and anything unexpected becomes a note.
     """
-    if not (ROOT / "assessments" / "engine" / "bench.py").exists():
-        print("suitability engine: assessments/engine/bench.py not found, section skipped", flush=True)
-        return None
     section = Section(title="Suitability engine")
+    goal = f"< {ENGINE_GOAL_MS:g} ms"
+    if not (ROOT / "assessments" / "engine" / "bench.py").exists():
+        print("suitability engine: assessments/engine/bench.py not found, not measured", flush=True)
+        section.rows.append(Row("suitability engine: one assessment", "not measured (no `bench.py` yet)", goal))
+        return section
     try:
-        proc = subprocess.run(
+        proc = subprocess.run(  # noqa: S603
             [str(PYTHON), "-c", f"import django; django.setup()\n{ENGINE_CODE}"],
             cwd=ROOT,
             env=ctx.env,
@@ -479,31 +564,29 @@ def engine_section(ctx: BenchContext) -> Section | None:
         print(f"suitability engine: bench() returned {data}", flush=True)
         if not isinstance(data, dict):
             raise RuntimeError(f"bench() returned {type(data).__name__}, expected dict")
-        figures = {k: float(v) for k, v in _flatten(data).items() if isinstance(v, int | float) and not isinstance(v, bool)}
-        # The headline: p95 of one evaluation if present, else its mean, else any p95/mean figure.
-        candidates = [k for k in figures if "evaluat" in k.lower() and "p95" in k.lower()]
-        candidates += [k for k in figures if "evaluat" in k.lower() and "mean" in k.lower()]
-        candidates += [k for k in figures if "p95" in k.lower() or "mean" in k.lower()]
-        headline = next((k for k in candidates if _as_ms(k, figures[k]) is not None), None)
-        if headline is not None:
-            value = _as_ms(headline, figures[headline])
-            assert value is not None
-            section.rows.append(
-                Row(
-                    f"suitability engine: one assessment ({headline})",
-                    f"{value:.3f} ms",
-                    f"< {ENGINE_GOAL_MS:g} ms",
-                    value < ENGINE_GOAL_MS,
-                )
-            )
+        figures = {
+            k: float(v) for k, v in _flatten(data).items() if isinstance(v, int | float) and not isinstance(v, bool)
+        }
+        # The goal applies to one evaluation: its p95 figures (wall clock and, when reported, CPU time,
+        # which stays meaningful on a busy machine), else its mean, else any p95 or mean figure.
+        timed = {k: v for k, v in ((k, _as_ms(k, raw)) for k, raw in figures.items()) if v is not None}
+        low = {k: k.lower() for k in timed}
+        goal_keys = [k for k in timed if "evaluat" in low[k] and "p95" in low[k]]
+        goal_keys = goal_keys or [k for k in timed if "evaluat" in low[k] and "mean" in low[k]]
+        goal_keys = goal_keys or [k for k in timed if "p95" in low[k] or "mean" in low[k]][:1]
+        for key in goal_keys:
+            label = f"suitability engine: one assessment ({key})"
+            section.rows.append(Row(label, f"{timed[key]:.3f} ms", goal, timed[key] < ENGINE_GOAL_MS))
+        if not goal_keys:
+            section.rows.append(Row("suitability engine: one assessment", "no time figure recognised", goal))
         for key, raw in figures.items():
-            if key == headline:
-                continue
-            value = _as_ms(key, raw)
-            section.rows.append(Row(f"suitability engine: {key}", f"{value:.3f} ms" if value is not None else f"{raw:g}"))
+            if key not in goal_keys:
+                measured = f"{timed[key]:.3f} ms" if key in timed else f"{raw:g}"
+                section.rows.append(Row(f"suitability engine: {key}", measured))
         section.notes.append(f"`assessments.engine.bench.bench()` returned: `{json.dumps(data, default=str)}`")
-    except Exception as exc:  # noqa: BLE001 - a changing module must never break the page bench
-        print(f"suitability engine: skipped ({exc})", flush=True)
+    except Exception as exc:  # a module being written by someone else must never break the page bench
+        print(f"suitability engine: not measured ({exc})", flush=True)
+        section.rows.append(Row("suitability engine: one assessment", "not measured (see below)", goal))
         section.notes.append(f"`assessments/engine/bench.py` could not be run: {str(exc).splitlines()[-1]}")
     return section
 
@@ -515,16 +598,14 @@ SECTIONS: list[Callable[[BenchContext], Section | None]] = [seeding_section, pag
 # --- report -------------------------------------------------------------------------------------
 
 
-def machine(pg_version: str) -> list[tuple[str, str]]:
+def machine(pg_version: str, load: tuple[float, float, float]) -> list[tuple[str, str]]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), "unknown")
     meminfo = Path("/proc/meminfo").read_text()
     mem_kb = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))  # type: ignore[union-attr]
     os_name = platform.platform()
     with contextlib.suppress(OSError):
-        release = dict(
-            line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line
-        )
+        release = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
         os_name = f"{release.get('PRETTY_NAME', '').strip(chr(34))} (Linux {platform.release()})"
     return [
         ("CPU", cpu),
@@ -533,6 +614,8 @@ def machine(pg_version: str) -> list[tuple[str, str]]:
         ("OS", os_name),
         ("Python", platform.python_version()),
         ("PostgreSQL", pg_version),
+        # The bench shares the machine; a busy one (someone's test suite) lowers every figure.
+        ("load average at start (1, 5, 15 min)", ", ".join(f"{x:.2f}" for x in load)),
     ]
 
 
@@ -540,7 +623,7 @@ def met_cell(met: bool | None) -> str:
     return "—" if met is None else ("yes" if met else "**no**")
 
 
-def write_report(sections: list[Section], pg_version: str, started: datetime) -> None:
+def write_report(sections: list[Section], pg_version: str, started: datetime, load: tuple[float, float, float]) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -552,7 +635,7 @@ def write_report(sections: list[Section], pg_version: str, started: datetime) ->
         "",
         "| | |",
         "| --- | --- |",
-        *[f"| {k} | {v} |" for k, v in machine(pg_version)],
+        *[f"| {k} | {v} |" for k, v in machine(pg_version, load)],
         "",
         "## Results",
         "",
@@ -577,19 +660,25 @@ def write_report(sections: list[Section], pg_version: str, started: datetime) ->
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    # Defaults suit a 2-core machine that also runs the server and PostgreSQL: one wrk thread
-    # leaves the cores to the two workers, and 4 connections keep both workers busy (one request
-    # queued behind each) without measuring mostly queueing.
+    # Defaults suit a 2-core machine that also runs the server and PostgreSQL: one wrk thread leaves
+    # the cores to the workers, and one connection per sync worker keeps both busy without queueing
+    # requests in the listen backlog; with more, latency grows with the queue (about doubles at -c4)
+    # while requests/s barely moves, so the p95 would measure the chosen queue length, not the page.
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
-    parser.add_argument("--connections", type=int, default=4, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=WORKERS, help="wrk connections")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per page")
+    parser.add_argument("--no-analyze", action="store_true", help="skip VACUUM ANALYZE after seeding")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
     started = datetime.now(UTC)
+    load = os.getloadavg()
+    if load[0] > (os.cpu_count() or 1):
+        # Other processes compete for the same cores; every figure will be lower and noisier.
+        print(f"bench: warning: load average {load[0]:.2f} on {os.cpu_count()} cores; figures will be noisy")
     if not Path(WRK).exists():
         print(f"bench: wrk not found ({WRK}); apt-get install wrk", file=sys.stderr)
         return 1
@@ -602,6 +691,8 @@ def main() -> int:
         manage(env, "seed_demo", "--proposals", str(SEED_PROPOSALS), "--organisations", str(SEED_ORGANISATIONS))
         seed_seconds = time.perf_counter() - t0
         print(f"seeded {SEED_PROPOSALS:,} proposals in {seed_seconds:.1f} s", flush=True)
+        if not args.no_analyze:
+            analyze_database()
         manage(env, "collectstatic", "--noinput")
         cookie, proposal_id = create_session(env)
     except BenchError as exc:
@@ -617,7 +708,9 @@ def main() -> int:
         try:
             wait_until_up(server, base_url, log)
             print(f"gunicorn up at {base_url} (pid {server.pid})", flush=True)
-            ctx = BenchContext(args, env, base_url, cookie, proposal_id, seed_seconds, workdir)
+            ctx = BenchContext(
+                args, env, base_url, server.pid, cookie, proposal_id, seed_seconds, not args.no_analyze, workdir
+            )
             sections = [s for s in (section(ctx) for section in SECTIONS) if s is not None]
         except BenchError as exc:
             print(f"bench: {exc}", file=sys.stderr)
@@ -627,7 +720,7 @@ def main() -> int:
         finally:
             stop_gunicorn(server)
 
-    write_report(sections, pg_version, started)
+    write_report(sections, pg_version, started, load)
     print(f"\nwrote {REPORT.relative_to(ROOT)}")
     missed = [r.figure for s in sections for r in s.rows if r.met is False]
     for figure in missed:

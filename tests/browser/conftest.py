@@ -14,17 +14,22 @@ How to write one (see test_intake.py):
 - `new_page()` gives a page in a new browser context (its own cookies: another person, or the same
   person on another device); `page_as(user)` is the same, signed in. Contexts close after the test;
   when a test fails, each of its pages is saved as FAILED-<test>-<n>.png first.
-- Create data with the ORM in the test or a fixture, before the first page opens, and assert on the
-  pages, not the database, while they are open (see DJANGO_ALLOW_ASYNC_UNSAFE below for why).
+- An uncaught JavaScript error in any page fails the test.
+- Create data with the ORM before the pages open and assert on what the pages show. The ORM works
+  at any time (see DJANGO_ALLOW_ASYNC_UNSAFE below), but on SQLite the test and the server share one
+  in-memory connection: query only while no request is running, i.e. after an `expect` on the
+  result of the last click, never right after the click itself.
 """
 
-import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from accounts.models import Membership, Organisation, Role, Team, User
@@ -47,6 +52,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 PASSWORD = "browser-tests-password"
 BROWSER_TESTS = Path(__file__).resolve().parent
 
+# Auto-waiting assertions give up after 5 s by default; these machines run several suites at once
+# on two cores. A passing test never waits for this limit, only a failing one.
+expect.set_options(timeout=10_000)
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -56,6 +65,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
 
 
+_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
     # Remember whether the test body failed, so that `new_page` can save what the browser showed.
@@ -63,9 +75,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if report.when == "call":
         item.stash[_FAILED] = report.failed
     return report
-
-
-_FAILED = pytest.StashKey[bool]()
 
 
 def _unavailable(reason: str) -> None:
@@ -96,6 +105,28 @@ def browser() -> Iterator[Browser]:
             chromium.close()
         finally:
             playwright.stop()
+
+
+_ONE_REQUEST_AT_A_TIME = threading.RLock()
+
+
+@pytest.fixture(autouse=True)
+def _serialise_requests_on_in_memory_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On SQLite the test database lives in memory, and live_server hands its one connection to
+    # every request thread (there is no other way for them to see that database). Two requests at once, which a browser
+    # sends all the time (leaving a field autosaves while the click submits the form), would then
+    # run inside each other's transactions and fail at random with TransactionManagementError or
+    # "no such savepoint". So on SQLite the server handles one request at a time; PostgreSQL gives
+    # each thread its own connection and keeps the real concurrency.
+    if connection.vendor != "sqlite":
+        return
+    handle = WSGIHandler.__call__
+
+    def one_at_a_time(self, environ, start_response):
+        with _ONE_REQUEST_AT_A_TIME:
+            return handle(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", one_at_a_time)
 
 
 @pytest.fixture
