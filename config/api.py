@@ -3,10 +3,12 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from accounts.api_auth import TokenAuth
+from assessments.api import router as assessments_router
 from projects.api import router as projects_router
 
 api = NinjaAPI(title="MLFit API", version="1", auth=TokenAuth(), urls_namespace="api")
 api.add_router("/", projects_router)
+api.add_router("/", assessments_router)
 
 
 @api.exception_handler(Http404)

@@ -26,6 +26,7 @@ class ProposalForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(memberships__organisation=organisation).order_by("email")
         self.fields["team"].queryset = Team.objects.filter(organisation=organisation)
+        self.fields["team"].empty_label = "No team"
         self.fields["owner"].required = self.instance.pk is not None
         self.fields["expected_volume"].widget.attrs.update(min=0)
         for field in self.fields.values():
@@ -35,13 +36,23 @@ class ProposalForm(forms.ModelForm):
 
 
 class ProposalFilterForm(forms.Form):
+    """The list's filters. Team and owner choices are plain (id, name) pairs, one query each,
+    and the template draws the selects itself: the list is the busiest page, and Django's
+    per-option widget rendering was a third of its time (docs/benchmarks.md)."""
+
     q = forms.CharField(required=False, max_length=200, label="Search")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProposalStatus.choices])
-    team = forms.ModelChoiceField(required=False, queryset=Team.objects.none(), empty_label="Any team")
-    owner = forms.ModelChoiceField(required=False, queryset=User.objects.none(), empty_label="Anyone")
+    team = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    owner = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(required=False, choices=[(k, label) for k, (_, label) in SORTS.items()])
 
     def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(organisation=organisation)
-        self.fields["owner"].queryset = User.objects.filter(memberships__organisation=organisation).order_by("email")
+        teams = Team.objects.filter(organisation=organisation).values_list("id", "name")
+        owners = (
+            User.objects.filter(memberships__organisation=organisation)
+            .order_by("email")
+            .values_list("id", "name", "email")
+        )
+        self.fields["team"].choices = [("", "Any team"), *teams]
+        self.fields["owner"].choices = [("", "Anyone"), *((pk, name or email) for pk, name, email in owners)]

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from accounts.models import Organisation, User
@@ -53,7 +53,8 @@ def _changes_since(*, proposal: Proposal, version: int, submitted: dict[str, Any
             continue
         field = Proposal._meta.get_field(name)
         yours = submitted.get(name)
-        yours = getattr(yours, "pk", yours)
+        if isinstance(yours, Model):
+            yours = str(yours)  # a team or an owner, shown by name like the other side
         changes.append(FieldChange(name, str(field.verbose_name).capitalize(), getattr(proposal, name), yours))
     return changes
 
@@ -108,11 +109,18 @@ def draft_save(
     *, organisation: Organisation, user: User, proposal: Proposal | None, data: dict[str, str]
 ) -> ProposalDraft:
     clean = {k: str(v)[:_DRAFT_MAX_CHARS] for k, v in data.items() if k in _DRAFT_KEYS}
+    # The draft keeps the version the person started editing from, never the current one:
+    # restoring the draft must not turn someone else's newer save into "their" base silently.
+    started_from = clean.get("version", "")
+    base_version = int(started_from) if started_from.isdigit() else None
+    if base_version is None and proposal is not None:
+        existing = draft_get(organisation=organisation, user=user, proposal=proposal)
+        base_version = existing.base_version if existing and existing.base_version else proposal.version
     draft, _ = ProposalDraft.objects.update_or_create(
         organisation=organisation,
         user=user,
         proposal=proposal,
-        defaults={"data": clean, "base_version": proposal.version if proposal else None},
+        defaults={"data": clean, "base_version": base_version if proposal else None},
     )
     return draft
 

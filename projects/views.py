@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -49,8 +51,8 @@ def proposal_list_view(request: HttpRequest) -> HttpResponse:
         filters = ProposalFilters(
             q=data["q"] or "",
             status=data["status"] or "",
-            team=data["team"].pk if data["team"] else None,
-            owner=data["owner"].pk if data["owner"] else None,
+            team=data["team"],
+            owner=data["owner"],
             sort=data["sort"] or "updated",
         )
     paginator = Paginator(proposal_list(organisation=request.organisation, filters=filters), PAGE_SIZE)
@@ -68,6 +70,23 @@ def _initial_from_draft(draft) -> dict:
     return {k: v for k, v in draft.data.items() if k != "version"}
 
 
+# Each rendering of the form carries a random key. Once a save with that key succeeds, a late
+# autosave from the same page (it races the submit when the last field loses focus) must not
+# bring back a draft of what was just saved.
+USED_DRAFT_KEYS = "used_draft_keys"
+
+
+def _render_form(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    context = {**context, "draft_key": request.POST.get("draft_key") or uuid.uuid4().hex}
+    return render(request, "projects/form.html", context, status=status)
+
+
+def _consume_draft_key(request: HttpRequest) -> None:
+    key = request.POST.get("draft_key", "")[:64]
+    if key:
+        request.session[USED_DRAFT_KEYS] = [*request.session.get(USED_DRAFT_KEYS, [])[-19:], key]
+
+
 @member_required()
 def proposal_create_view(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation
@@ -76,15 +95,16 @@ def proposal_create_view(request: HttpRequest) -> HttpResponse:
         form = ProposalForm(request.POST, organisation=organisation)
         if form.is_valid():
             proposal = proposal_create(organisation=organisation, data=form.cleaned_data, by=request.user)
+            _consume_draft_key(request)
             messages.success(request, "Proposal created.")
             return redirect("projects:detail", pk=proposal.pk)
         # Keep what was typed even if the person closes the tab after seeing the errors.
         draft_save(organisation=organisation, user=request.user, proposal=None, data=request.POST.dict())
-        return render(request, "projects/form.html", {"form": form, "draft": None}, status=400)
+        return _render_form(request, {"form": form, "draft": None}, status=400)
     form = ProposalForm(
         organisation=organisation, initial=_initial_from_draft(draft) if draft else {"owner": request.user}
     )
-    return render(request, "projects/form.html", {"form": form, "draft": draft})
+    return _render_form(request, {"form": form, "draft": draft})
 
 
 @member_required()
@@ -100,20 +120,27 @@ def proposal_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             except VersionConflict as conflict:
                 draft_save(organisation=organisation, user=request.user, proposal=proposal, data=request.POST.dict())
                 context = {"form": form, "proposal": conflict.current, "conflict": conflict}
-                return render(request, "projects/form.html", context, status=409)
+                return _render_form(request, context, status=409)
+            _consume_draft_key(request)
             messages.success(request, "Proposal saved.")
             return redirect("projects:detail", pk=proposal.pk)
         draft_save(organisation=organisation, user=request.user, proposal=proposal, data=request.POST.dict())
-        return render(request, "projects/form.html", {"form": form, "proposal": proposal}, status=400)
+        return _render_form(request, {"form": form, "proposal": proposal}, status=400)
 
     draft = draft_get(organisation=organisation, user=request.user, proposal=proposal)
+    if draft and not set(ProposalForm(draft.data, instance=proposal, organisation=organisation).changed_data) - {
+        "version"
+    }:
+        # The draft says nothing the saved proposal does not: there is nothing to restore.
+        draft_discard(organisation=organisation, user=request.user, proposal=proposal)
+        draft = None
     if draft:
         initial = _initial_from_draft(draft)
         initial["version"] = draft.base_version or proposal.version
         form = ProposalForm(instance=proposal, organisation=organisation, initial=initial)
     else:
         form = ProposalForm(instance=proposal, organisation=organisation, initial={"version": proposal.version})
-    return render(request, "projects/form.html", {"form": form, "proposal": proposal, "draft": draft})
+    return _render_form(request, {"form": form, "proposal": proposal, "draft": draft})
 
 
 @member_required()
@@ -121,7 +148,8 @@ def proposal_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def proposal_autosave_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Keep what the person typed, unvalidated, while they type (called by htmx, debounced)."""
     proposal = get_proposal_for_member(request, pk, write=True) if pk is not None else None
-    draft_save(organisation=request.organisation, user=request.user, proposal=proposal, data=request.POST.dict())
+    if request.POST.get("draft_key") not in request.session.get(USED_DRAFT_KEYS, []):
+        draft_save(organisation=request.organisation, user=request.user, proposal=proposal, data=request.POST.dict())
     return render(request, "projects/form.html#autosave-status", {"saved_at": timezone.now()})
 
 

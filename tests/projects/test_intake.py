@@ -180,3 +180,61 @@ def test_a_post_without_csrf_token_is_refused_with_403(world):
     response = client.post(reverse("projects:create"), form_data())
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+def test_a_restored_draft_keeps_the_version_it_started_from(world):
+    """Autosave after someone else's save, then reload: the save must still be refused."""
+    p = world.proposal
+    admin = world.client_for(world.admin)
+    world.client_for(world.owner).post(
+        reverse("projects:edit", args=[p.pk]), form_data(title="Owner's title", version="1", owner=str(world.owner.pk))
+    )
+    # The admin opened version 1 and keeps typing; autosave carries the version of the open form.
+    admin.post(reverse("projects:autosave", args=[p.pk]), form_data(title="Admin typing", version="1"))
+    page = admin.get(reverse("projects:edit", args=[p.pk]))
+    assert page.context["form"]["version"].value() == 1
+    response = admin.post(
+        reverse("projects:edit", args=[p.pk]), form_data(title="Admin typing", version="1", owner=str(world.owner.pk))
+    )
+    assert response.status_code == 409
+    p.refresh_from_db()
+    assert p.title == "Owner's title"
+
+
+def test_the_conflict_table_names_teams_and_owners(world):
+    from tests.factories import TeamFactory
+
+    p = world.proposal
+    team = TeamFactory(organisation=world.org, name="Data science")
+    other_team = TeamFactory(organisation=world.org, name="Support")
+    world.client_for(world.admin).post(
+        reverse("projects:edit", args=[p.pk]),
+        form_data(version="1", team=str(other_team.pk), owner=str(world.owner.pk)),
+    )
+    response = world.client_for(world.owner).post(
+        reverse("projects:edit", args=[p.pk]), form_data(version="1", team=str(team.pk), owner=str(world.owner.pk))
+    )
+    team_change = next(c for c in response.context["conflict"].changes if c.field == "team")
+    assert (str(team_change.theirs), team_change.yours) == ("Support", "Data science")
+
+
+def test_a_late_autosave_after_saving_does_not_bring_the_draft_back(world):
+    client = world.client_for(world.member)
+    client.post(reverse("projects:create"), form_data(draft_key="k1"))
+    client.post(reverse("projects:autosave_new"), form_data(draft_key="k1"))
+    assert not ProposalDraft.objects.filter(user=world.member).exists()
+    # A fresh form gets a fresh key, and its autosaves are kept.
+    client.post(reverse("projects:autosave_new"), form_data(title="Next idea", draft_key="k2"))
+    assert ProposalDraft.objects.get(user=world.member).data["title"] == "Next idea"
+
+
+def test_a_draft_identical_to_the_saved_proposal_is_not_offered(world):
+    p = world.proposal
+    owner = world.client_for(world.owner)
+    owner.post(
+        reverse("projects:autosave", args=[p.pk]),
+        {"title": p.title, "problem": p.problem, "version": "1", "volume_period": "day", "owner": str(world.owner.pk)},
+    )
+    page = owner.get(reverse("projects:edit", args=[p.pk]))
+    assert page.context["draft"] is None
+    assert not ProposalDraft.objects.exists()
