@@ -12,7 +12,7 @@ from accounts.models import Role
 from accounts.tenancy import get_object_for_member, member_required
 from projects.forms import ProposalFilterForm, ProposalForm
 from projects.models import Proposal
-from projects.selectors import ProposalFilters, proposal_list
+from projects.selectors import LIST_COLUMNS, ProposalFilters, proposal_list, proposal_rows
 from projects.services import (
     VersionConflict,
     draft_discard,
@@ -55,11 +55,11 @@ def proposal_list_view(request: HttpRequest) -> HttpResponse:
             owner=data["owner"],
             sort=data["sort"] or "updated",
         )
-    paginator = Paginator(proposal_list(organisation=request.organisation, filters=filters), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    queryset = proposal_list(organisation=request.organisation, filters=filters).values(*LIST_COLUMNS)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    context = {"form": form, "page": page, "rows": proposal_rows(page.object_list), "query": query.urlencode()}
     template = "projects/list.html"
     if request.htmx and request.htmx.target == "results":
         template += "#results"

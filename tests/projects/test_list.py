@@ -8,7 +8,7 @@ from tests.factories import ProposalFactory, TeamFactory
 
 
 def titles(response) -> list[str]:
-    return [p.title for p in response.context["page"].object_list]
+    return [p.title for p in response.context["rows"]]
 
 
 def test_it_shows_only_the_organisations_proposals(world):
