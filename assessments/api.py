@@ -1,0 +1,201 @@
+"""The suitability assessment over the JSON API: put answers, complete, read the result.
+
+Authentication is global (config.api.TokenAuth sets request.organisation, .membership, .user).
+Every proposal is fetched through the token's organisation, so an outsider gets 404; changing
+answers takes the proposal's owner or an admin (403 for other members), reading takes any member.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from accounts.models import Role
+from accounts.tenancy import get_object_for_member
+from assessments.engine import missing_required
+from assessments.models import Assessment
+from assessments.questionnaires_db import engine_questionnaire
+from assessments.services import AssessmentError, answers_of, assessment_complete, assessment_latest, live_result
+from assessments.transfer import AnswersRejected, answers_put
+from projects.models import Proposal
+
+router = Router(tags=["assessments"])
+
+
+class AnswersIn(Schema):
+    answers: dict[str, Any] = Field(
+        ...,
+        description=(
+            "Answers by question key, in the canonical form of each question type (docs/import-format.md);"
+            " null or an empty string clears an answer. All are checked first: one refused answer means none"
+            " is saved."
+        ),
+    )
+
+
+class AnswerErrorOut(Schema):
+    key: str
+    message: str
+
+
+class AnswersRefusedOut(Schema):
+    detail: list[AnswerErrorOut]
+
+
+class AssessmentMessageOut(Schema):
+    detail: str
+
+
+class AssessmentConflictOut(Schema):
+    detail: str
+    missing: list[str] = Field(default_factory=list, description="Required question keys still unanswered.")
+
+
+class DriverOut(Schema):
+    question_key: str
+    question_text: str
+    answer_display: str
+    points: float
+    known: bool
+
+
+class FindingOut(Schema):
+    criterion: str
+    label: str
+    status: str
+    weight: float
+    earned: float
+    fraction: float
+    reason: str
+    source: str
+    drivers: list[DriverOut]
+
+
+class BlockerOut(Schema):
+    key: str
+    label: str
+    reason: str
+    next_step: str
+    source: str
+
+
+class WhatIfChangeOut(Schema):
+    question_key: str
+    question_text: str
+    from_display: str
+    to_display: str
+    to_value: Any
+
+
+class WhatIfOut(Schema):
+    direction: str
+    new_verdict: str
+    new_verdict_label: str
+    fraction: float
+    changes: list[WhatIfChangeOut]
+
+
+class SuitabilityResultOut(Schema):
+    verdict: str
+    verdict_label: str
+    score: float
+    max_score: float
+    fraction: float
+    findings: list[FindingOut]
+    blockers: list[BlockerOut]
+    next_steps: list[str]
+    caveats: list[str]
+    held_back_by: list[str]
+    what_if: list[WhatIfOut] = Field(default_factory=list)
+
+
+class AssessmentOut(Schema):
+    id: int
+    status: str
+    questionnaire: str
+    questionnaire_version: int
+    answers: dict[str, Any]
+    result: SuitabilityResultOut = Field(
+        ..., description="Frozen at completion; until then, the result of the answers so far."
+    )
+    missing_required: list[str]
+    completed_at: datetime | None
+
+
+def _proposal_for(request: HttpRequest, proposal_id: int, *, write: bool = False) -> Proposal:
+    proposal = get_object_for_member(request, Proposal.objects.all(), pk=proposal_id)
+    if write and proposal.owner_id != request.user.pk and not request.membership.has_role(Role.ADMIN):
+        raise HttpError(403, "Only the proposal's owner or an admin can change its assessment.")
+    return proposal
+
+
+def _missing(assessment: Assessment, answers: dict[str, Any]) -> list[str]:
+    questionnaire = engine_questionnaire(assessment.questionnaire)
+    return [question.key for question in missing_required(questionnaire, answers)]
+
+
+def _out(assessment: Assessment) -> dict[str, Any]:
+    answers = answers_of(assessment)
+    return {
+        "id": assessment.pk,
+        "status": assessment.status,
+        "questionnaire": assessment.questionnaire.key,
+        "questionnaire_version": assessment.questionnaire.version,
+        "answers": answers,
+        "result": live_result(assessment),
+        "missing_required": _missing(assessment, answers),
+        "completed_at": assessment.completed_at,
+    }
+
+
+@router.put(
+    "/proposals/{proposal_id}/answers",
+    response={200: AssessmentOut, 409: AssessmentMessageOut, 422: AnswersRefusedOut},
+    summary="Save answers (starting the assessment if none is open)",
+)
+def put_answers(request: HttpRequest, proposal_id: int, payload: AnswersIn):
+    proposal = _proposal_for(request, proposal_id, write=True)
+    try:
+        assessment = answers_put(proposal=proposal, raw=payload.answers, by=request.user)
+    except AnswersRejected as rejected:
+        return Status(422, {"detail": [{"key": e.key, "message": e.message} for e in rejected.errors]})
+    except AssessmentError as exc:
+        raise HttpError(409, str(exc)) from exc
+    return _out(assessment)
+
+
+@router.post(
+    "/proposals/{proposal_id}/assessment/complete",
+    response={200: AssessmentOut, 409: AssessmentConflictOut},
+    summary="Complete the assessment, freezing its result",
+)
+def complete_assessment(request: HttpRequest, proposal_id: int):
+    proposal = _proposal_for(request, proposal_id, write=True)
+    assessment = assessment_latest(proposal=proposal)
+    if assessment is None:
+        return Status(409, {"detail": "No assessment is started yet; put answers first."})
+    if not assessment.is_editable:
+        return Status(409, {"detail": "This assessment is already completed."})
+    missing = _missing(assessment, answers_of(assessment))
+    if missing:
+        return Status(409, {"detail": f"{len(missing)} required question(s) still need an answer.", "missing": missing})
+    try:
+        assessment = assessment_complete(assessment=assessment, by=request.user)
+    except AssessmentError as exc:  # answers changed between the check and the lock
+        return Status(409, {"detail": str(exc)})
+    return _out(assessment)
+
+
+@router.get(
+    "/proposals/{proposal_id}/assessment",
+    response={200: AssessmentOut, 404: AssessmentMessageOut},
+    summary="Read the assessment: answers, result and what is still missing",
+)
+def get_assessment(request: HttpRequest, proposal_id: int):
+    proposal = _proposal_for(request, proposal_id)
+    assessment = assessment_latest(proposal=proposal)
+    if assessment is None:
+        raise HttpError(404, "This proposal has no assessment yet.")
+    return _out(assessment)
