@@ -57,7 +57,7 @@ def test_it_creates_a_proposal_through_the_form_and_sees_it_after_reload(people,
     expect(fact(page, "Success metric")).to_have_text("Share of tickets routed correctly: 90% within six months")
     expect(fact(page, "How it is done today")).to_have_text("Keyword rules, then a person re-routes.")
     expect(fact(page, "How well that works")).to_have_text("70% routed correctly")
-    expect(fact(page, "Expected prediction volume")).to_have_text("12000 per month")
+    expect(fact(page, "Expected prediction volume")).to_have_text("12,000 per month")
     expect(fact(page, "Deadline")).to_have_text("30 Sep 2026")
     screenshot(page, "detail")
 
