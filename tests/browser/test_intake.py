@@ -67,7 +67,7 @@ def test_it_creates_a_proposal_through_the_form_and_sees_it_after_reload(people,
     expect(row.get_by_role("link")).to_have_text("Route support tickets to the right queue")
     expect(row).to_contain_text("Customer care")
     expect(row).to_contain_text("Olivia Owner")
-    expect(row).to_contain_text("30 Sep 2026")
+    expect(row).to_contain_text("2026-09-30")
     screenshot(page, "list")
 
 
