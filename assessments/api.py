@@ -17,8 +17,15 @@ from accounts.tenancy import get_object_for_member
 from assessments.engine import missing_required
 from assessments.models import Assessment
 from assessments.questionnaires_db import engine_questionnaire
-from assessments.services import AssessmentError, answers_of, assessment_complete, assessment_latest, live_result
-from assessments.transfer import AnswersRejected, answers_put
+from assessments.services import (
+    AnswersRejected,
+    AssessmentError,
+    answers_of,
+    answers_put,
+    assessment_complete,
+    assessment_latest,
+    live_result,
+)
 from projects.models import Proposal
 
 router = Router(tags=["assessments"])

@@ -21,14 +21,13 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accounts.models import Organisation, Team, User
-from assessments.engine import AnswerError, Questionnaire, missing_required, validate_answers
+from assessments.engine import missing_required
 from assessments.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
 from assessments.questionnaires_db import SUITABILITY_KEY, engine_questionnaire, latest_version
 from assessments.services import (
     AssessmentError,
-    answers_save,
+    answers_check,
     assessment_complete,
-    assessment_latest,
     assessment_start,
 )
 from projects.forms import ProposalForm
@@ -65,54 +64,6 @@ class ImportRejected(Exception):
     def __init__(self, errors: list[str]) -> None:
         super().__init__(f"{len(errors)} error(s); nothing was imported")
         self.errors = errors
-
-
-class AnswersRejected(Exception):
-    """Some answers were refused; none was saved."""
-
-    def __init__(self, errors: list[AnswerError]) -> None:
-        super().__init__("; ".join(str(error) for error in errors))
-        self.errors = errors
-
-
-def answers_check(*, questionnaire: Questionnaire, raw: dict[str, Any]) -> tuple[dict[str, Any], list[AnswerError]]:
-    """Every answer checked, not just up to the first bad one: (canonical answers, errors).
-
-    Blank answers are left out of the canonical answers, as `validate_answers` does.
-    """
-    cleaned: dict[str, Any] = {}
-    errors: list[AnswerError] = []
-    for key, value in raw.items():
-        try:
-            cleaned.update(validate_answers(questionnaire, {key: value}))
-        except AnswerError as exc:
-            errors.append(exc)
-    return cleaned, errors
-
-
-@transaction.atomic
-def answers_put(*, proposal: Proposal, raw: dict[str, Any], by: User) -> Assessment:
-    """Save a set of answers all or nothing, starting the assessment if none is open.
-
-    The answers are checked against the questionnaire the assessment will use before anything is
-    written, so a refused set leaves no trace: not even a newly started assessment.
-    """
-    current = assessment_latest(proposal=proposal)
-    version = current.questionnaire if current is not None and current.is_editable else latest_version()
-    if version is None:
-        raise AssessmentError("No questionnaire is published yet. An admin runs `manage.py load_questionnaires`.")
-    _, errors = answers_check(questionnaire=engine_questionnaire(version), raw=raw)
-    if errors:
-        raise AnswersRejected(errors)
-    assessment = assessment_start(proposal=proposal, by=by)
-    outcome = answers_save(
-        assessment=assessment, questionnaire=engine_questionnaire(assessment.questionnaire), raw=raw, by=by
-    )
-    if outcome.errors:
-        # Only when a new questionnaire version was published between the check and the start;
-        # raising rolls the started assessment and the saved answers back.
-        raise AnswersRejected([AnswerError(key, message) for key, message in outcome.errors.items()])
-    return assessment
 
 
 # --------------------------------------------------------------------------------------------

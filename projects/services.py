@@ -39,7 +39,6 @@ def proposal_create(*, organisation: Organisation, data: dict[str, Any], by: Use
     fields["owner"] = fields.get("owner") or by
     proposal = Proposal.objects.create(organisation=organisation, created_by=by, **fields)
     _record_revision(proposal=proposal, by=by)
-    ProposalDraft.objects.filter(organisation=organisation, user=by, proposal__isnull=True).delete()
     return proposal
 
 

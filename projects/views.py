@@ -95,6 +95,7 @@ def proposal_create_view(request: HttpRequest) -> HttpResponse:
         form = ProposalForm(request.POST, organisation=organisation)
         if form.is_valid():
             proposal = proposal_create(organisation=organisation, data=form.cleaned_data, by=request.user)
+            draft_discard(organisation=organisation, user=request.user, proposal=None)
             _consume_draft_key(request)
             messages.success(request, "Proposal created.")
             return redirect("projects:detail", pk=proposal.pk)
