@@ -3,6 +3,7 @@ from django.db import models
 
 from accounts.models import Organisation
 from projects.models import Proposal
+from stakeholders.models import Stakeholder
 
 
 class QuestionnaireVersion(models.Model):
@@ -46,6 +47,10 @@ class Assessment(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="assessments")
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="assessments")
+    # Set for a stakeholder's requirements questionnaire; empty for the proposal's suitability one.
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.CASCADE, null=True, blank=True, related_name="assessments"
+    )
     questionnaire = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT, related_name="assessments")
     status = models.CharField(max_length=16, choices=AssessmentStatus.choices, default=AssessmentStatus.IN_PROGRESS)
     # Where the person left off, so they resume there from any device.

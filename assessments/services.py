@@ -10,6 +10,7 @@ from accounts.models import User
 from assessments.engine import (
     AnswerError,
     Questionnaire,
+    effective_answers,
     evaluate,
     missing_required,
     validate_answer,
@@ -20,8 +21,23 @@ from assessments.engine import (
 from assessments.engine.schema import Question, Section
 from assessments.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
 from assessments.questionnaires_db import SUITABILITY_KEY, engine_questionnaire, latest_version
+from assessments.stakeholder_requirements import STAKEHOLDER_KEY, requirements_from_answers
 from projects.models import Proposal
 from projects.services import proposal_set_suitability
+from stakeholders.models import Stakeholder
+from stakeholders.services import conflicts_refresh, requirements_replace
+
+# Suitability answers the conflict detector reads (stakeholders.conflicts.SuitabilityFacts), in
+# its vocabulary: labels are "yes", "some", "no" or "unknown".
+CONFLICT_FACTS = ("labels_available", "labelled_examples", "pattern_change", "has_data", "affects_people")
+_LABELS_AS_FACT = {"all": "yes", "some": "some", "can_label": "no", "no": "no"}
+
+
+def _conflict_facts(answers: dict[str, Any]) -> dict[str, Any]:
+    facts = {key: answers[key] for key in CONFLICT_FACTS if key in answers}
+    if "labels_available" in facts:
+        facts["labels_available"] = _LABELS_AS_FACT.get(facts["labels_available"], "unknown")
+    return facts
 
 
 class AssessmentError(Exception):
@@ -34,7 +50,7 @@ def answers_of(assessment: Assessment) -> dict[str, Any]:
 
 def assessment_latest(*, proposal: Proposal) -> Assessment | None:
     return (
-        Assessment.objects.filter(proposal=proposal)
+        Assessment.objects.filter(proposal=proposal, stakeholder__isnull=True)
         .exclude(status=AssessmentStatus.SUPERSEDED)
         .select_related("questionnaire")
         .defer("questionnaire__definition")
@@ -199,9 +215,16 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
     assessment.completed_at = timezone.now()
     assessment.completed_by = by
     assessment.save()
+    effective = effective_answers(questionnaire, answers)
     proposal_set_suitability(
-        proposal=assessment.proposal, verdict=result["verdict"], score=result["score"], fraction=result["fraction"]
+        proposal=assessment.proposal,
+        verdict=result["verdict"],
+        score=result["score"],
+        fraction=result["fraction"],
+        facts=_conflict_facts(effective),
     )
+    # The conflict detector weighs some suitability answers (e.g. retraining needs fresh labels).
+    conflicts_refresh(proposal=assessment.proposal, by=by)
     return assessment
 
 
@@ -297,3 +320,47 @@ def live_result(assessment: Assessment) -> dict[str, Any]:
         return assessment.result
     questionnaire = engine_questionnaire(assessment.questionnaire)
     return result_to_dict(questionnaire, answers_of(assessment))
+
+
+def stakeholder_assessment(*, stakeholder: Stakeholder, by: User | None) -> Assessment:
+    """The stakeholder's requirements questionnaire, started on the latest version if need be."""
+    current = (
+        Assessment.objects.filter(stakeholder=stakeholder)
+        .exclude(status=AssessmentStatus.SUPERSEDED)
+        .select_related("questionnaire")
+        .order_by("-created_at")
+        .first()
+    )
+    if current is not None:
+        return current
+    version = latest_version(STAKEHOLDER_KEY)
+    if version is None:
+        raise AssessmentError(
+            "No stakeholder questionnaire is published yet. An admin runs `manage.py load_questionnaires`."
+        )
+    return Assessment.objects.create(
+        organisation=stakeholder.organisation,
+        proposal=stakeholder.proposal,
+        stakeholder=stakeholder,
+        questionnaire=version,
+        started_by=by or stakeholder.proposal.owner,
+        current_section=engine_questionnaire(version).sections[0].key,
+    )
+
+
+@transaction.atomic
+def stakeholder_submit(*, assessment: Assessment, by: User | None) -> list[str]:
+    """Turn the answers into the stakeholder's requirements; returns missing required question keys.
+
+    A submitted questionnaire stays editable: a stakeholder may change their mind, and each
+    submission replaces their requirements and re-runs the conflict detector.
+    """
+    questionnaire = engine_questionnaire(assessment.questionnaire)
+    answers = answers_of(assessment)
+    missing = missing_required(questionnaire, answers)
+    if missing:
+        return [q.key for q in missing]
+    requirements, objectives = requirements_from_answers(effective_answers(questionnaire, answers))
+    requirements_replace(stakeholder=assessment.stakeholder, requirements=requirements, objectives=objectives, by=by)
+    Assessment.objects.filter(pk=assessment.pk).update(completed_at=timezone.now(), completed_by=by)
+    return []

@@ -80,7 +80,8 @@ def export_organisation(*, organisation: Organisation) -> dict[str, Any]:
     # made once for all proposals; a proposal with several completed rounds fetches them all and
     # keeps the first, which is cheaper than one query per proposal.
     newest_first = (
-        Assessment.objects.exclude(status=AssessmentStatus.SUPERSEDED)
+        Assessment.objects.filter(stakeholder__isnull=True)
+        .exclude(status=AssessmentStatus.SUPERSEDED)
         .select_related("questionnaire")
         .defer("questionnaire__definition")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by("question_key")))

@@ -38,7 +38,9 @@ def _get_assessment(request: HttpRequest, pk: int, aid: int, *, write: bool = Fa
     proposal = get_proposal_for_member(request, pk, write=write)
     assessment = get_object_for_member(
         request,
-        Assessment.objects.select_related("questionnaire").defer("questionnaire__definition"),
+        Assessment.objects.filter(stakeholder__isnull=True)
+        .select_related("questionnaire")
+        .defer("questionnaire__definition"),
         proposal=proposal,
         pk=aid,
     )
@@ -88,7 +90,7 @@ class QuestionView:
         return [str(v) for v in self.value] if isinstance(self.value, list) else [str(self.value)]
 
 
-def _raw_answer(request: HttpRequest, question: Question) -> Any:
+def raw_answer(request: HttpRequest, question: Question) -> Any:
     post = request.POST
     if question.type == MULTIPLE_CHOICE:
         chosen = post.getlist(question.key)
@@ -152,7 +154,7 @@ def section_view(request: HttpRequest, pk: int, aid: int, section: str) -> HttpR
         return render(request, "assessments/wizard.html", context)
 
     shown_before = {q.key for q in questionnaire.questions if q.key in request.POST.getlist("_shown")}
-    raw = {q.key: _raw_answer(request, q) for q in current.questions if q.key in shown_before}
+    raw = {q.key: raw_answer(request, q) for q in current.questions if q.key in shown_before}
     outcome = answers_save(assessment=assessment, questionnaire=questionnaire, raw=raw, by=request.user)
     answers = {
         **{k: v for k, v in answers.items() if k not in outcome.saved},

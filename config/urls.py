@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from accounts.forms import EmailAuthenticationForm
+from assessments.stakeholder_views import requirements_link_view, stakeholder_questionnaire_view
 from config.api import api
 
 
@@ -37,6 +38,13 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("proposals/", include("projects.urls")),
     path("proposals/<int:pk>/assessment/", include("assessments.urls")),
+    path("proposals/<int:pk>/stakeholders/", include("stakeholders.urls")),
+    path("requirements/<str:token>/", requirements_link_view, name="requirements_link"),
+    path(
+        "proposals/<int:pk>/stakeholders/<int:sid>/questionnaire/",
+        stakeholder_questionnaire_view,
+        name="stakeholder_questionnaire",
+    ),
 ]
 
 handler403 = "accounts.views.forbidden"

@@ -82,6 +82,12 @@ class Proposal(models.Model):
     suitability_verdict = models.CharField(max_length=20, blank=True)
     suitability_score = models.FloatField(null=True, blank=True)
     suitability_fraction = models.FloatField(null=True, blank=True)
+    # A few suitability answers the conflict detector weighs (labels, pattern change...), also
+    # written by the assessments app, so the stakeholders app need not import it.
+    suitability_facts = models.JSONField(default=dict, blank=True)
+    # Open conflicts between stakeholders' requirements, summarised by the stakeholders app.
+    open_conflicts = models.PositiveIntegerField(default=0)
+    open_conflicts_severity = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -132,13 +132,23 @@ def draft_discard(*, organisation: Organisation, user: User, proposal: Proposal 
     ProposalDraft.objects.filter(organisation=organisation, user=user, proposal=proposal).delete()
 
 
-def proposal_set_suitability(*, proposal: Proposal, verdict: str, score: float | None, fraction: float | None) -> None:
+def proposal_set_conflict_summary(*, proposal: Proposal, open_count: int, worst: str) -> None:
+    """Record the number and worst severity of open conflicts (called by the stakeholders app)."""
+    Proposal.objects.filter(pk=proposal.pk).update(open_conflicts=open_count, open_conflicts_severity=worst)
+    proposal.open_conflicts, proposal.open_conflicts_severity = open_count, worst
+
+
+def proposal_set_suitability(
+    *, proposal: Proposal, verdict: str, score: float | None, fraction: float | None, facts: dict | None = None
+) -> None:
     """Record the latest suitability verdict on the proposal (called by the assessments app).
 
     No version bump: the verdict is derived data, and bumping would make the proposer's open
     edit form look stale.
     """
+    facts = facts or {}
     Proposal.objects.filter(pk=proposal.pk).update(
-        suitability_verdict=verdict, suitability_score=score, suitability_fraction=fraction
+        suitability_verdict=verdict, suitability_score=score, suitability_fraction=fraction, suitability_facts=facts
     )
     proposal.suitability_verdict, proposal.suitability_score, proposal.suitability_fraction = verdict, score, fraction
+    proposal.suitability_facts = facts

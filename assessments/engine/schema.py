@@ -257,7 +257,7 @@ class Questionnaire:
     title: str
     version: int
     description: str
-    scoring: ScoringConfig
+    scoring: ScoringConfig | None  # None: the questionnaire collects answers and is not scored
     sections: tuple[Section, ...]
     criteria: tuple[Criterion, ...]
     blockers: tuple[Blocker, ...]
@@ -294,8 +294,9 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
     _check_keys(
         data,
         where,
-        required={"key", "title", "version", "scoring", "sections", "criteria"},
-        optional={"description", "blockers", "next_steps", "caveats"},
+        required={"key", "title", "version", "sections"},
+        # A questionnaire that only collects answers (the stakeholder requirements) has no scoring.
+        optional={"description", "scoring", "criteria", "blockers", "next_steps", "caveats"},
     )
     version = data["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -311,14 +312,16 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
             raise ValueError(f"section '{section.key}': duplicate section key")
         sections.append(section)
 
-    criteria = _criteria(_list(data["criteria"], "criteria", nonempty=True), asked)
+    criteria = _criteria(_list(data.get("criteria", []), "criteria"), asked)
+    if criteria and "scoring" not in data:
+        raise ValueError(f"{where}: criteria need a 'scoring' section")
     blockers = _blockers(_list(data.get("blockers", []), "blockers"), asked)
     return Questionnaire(
         key=_str(data, "key", where),
         title=_str(data, "title", where),
         version=version,
         description=_str(data, "description", where, required=False),
-        scoring=_scoring(data["scoring"]),
+        scoring=_scoring(data["scoring"]) if "scoring" in data else None,
         sections=tuple(sections),
         criteria=criteria,
         blockers=blockers,

@@ -163,6 +163,8 @@ def _status(fraction: float, known: int, scoring: ScoringConfig) -> str:
 
 
 def _assess(questionnaire: Questionnaire, answers: Mapping[str, object]) -> _Assessment:
+    if questionnaire.scoring is None:
+        raise ValueError(f"questionnaire '{questionnaire.key}' has no scoring: it only collects answers")
     plan = _plan(questionnaire)
     scoring = questionnaire.scoring
     resolved = resolve(questionnaire, answers)

@@ -1,0 +1,114 @@
+"""A stakeholder states their requirements: through the emailed link (no account needed) or,
+for members, signed in. One page with every section; answers are saved as they are given."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.tenancy import get_object_for_member, member_required
+from assessments.engine import missing_required
+from assessments.models import Assessment
+from assessments.questionnaires_db import engine_questionnaire
+from assessments.services import (
+    AssessmentError,
+    answers_of,
+    answers_save,
+    stakeholder_assessment,
+    stakeholder_submit,
+    visible_sections,
+)
+from assessments.views import QuestionView, raw_answer
+from projects.views import can_edit, get_proposal_for_member
+from stakeholders.models import Stakeholder
+from stakeholders.services import StakeholderLinkError, stakeholder_for_link, stakeholder_link_used
+
+
+def _context(assessment: Assessment, answers: dict[str, Any], typed=None, errors=None) -> dict[str, Any]:
+    typed, errors = typed or {}, errors or {}
+    questionnaire = engine_questionnaire(assessment.questionnaire)
+    return {
+        "assessment": assessment,
+        "stakeholder": assessment.stakeholder,
+        "proposal": assessment.proposal,
+        "questionnaire": questionnaire,
+        "sections": [
+            (section, [QuestionView(q, typed.get(q.key, answers.get(q.key)), errors.get(q.key, "")) for q in questions])
+            for section, questions in visible_sections(questionnaire, answers)
+        ],
+        "errors": errors,
+        "yes_no": [("yes", "Yes"), ("no", "No")],
+        "scale": [1, 2, 3, 4, 5],
+    }
+
+
+def _questionnaire_page(request: HttpRequest, stakeholder: Stakeholder, *, via_link: bool) -> HttpResponse:
+    try:
+        assessment = stakeholder_assessment(
+            stakeholder=stakeholder, by=request.user if request.user.is_authenticated else None
+        )
+    except AssessmentError as exc:
+        return render(request, "stakeholders/link_invalid.html", {"message": str(exc)}, status=503)
+    answers = answers_of(assessment)
+    if request.method != "POST":
+        return render(
+            request, "stakeholders/questionnaire.html", {**_context(assessment, answers), "via_link": via_link}
+        )
+
+    questionnaire = engine_questionnaire(assessment.questionnaire)
+    shown_before = set(request.POST.getlist("_shown"))
+    raw = {q.key: raw_answer(request, q) for q in questionnaire.questions if q.key in shown_before}
+    by = request.user if request.user.is_authenticated else None
+    outcome = answers_save(assessment=assessment, questionnaire=questionnaire, raw=raw, by=by)
+    answers = {k: v for k, v in {**answers, **outcome.saved}.items() if v is not None}
+    typed = {k: raw[k] for k in outcome.errors if k in raw}
+    context = {**_context(assessment, answers, typed, outcome.errors), "via_link": via_link}
+    if outcome.errors:
+        return render(request, "stakeholders/questionnaire.html", context, status=400)
+    if request.POST.get("action") != "submit":
+        if request.htmx:
+            shown_after = {qv.question.key for _, qs in context["sections"] for qv in qs}
+            if shown_after == shown_before:
+                return render(request, "stakeholders/questionnaire.html#save-status", {"saved": True})
+            response = render(request, "stakeholders/questionnaire.html#questions", context)
+            response["HX-Retarget"], response["HX-Reswap"] = "#questions", "outerHTML"
+            return response
+        return redirect(request.path)
+    missing = stakeholder_submit(assessment=assessment, by=by)
+    if missing:
+        context["missing"] = [q for q in missing_required(questionnaire, answers)]
+        return render(request, "stakeholders/questionnaire.html", context, status=400)
+    if via_link:
+        stakeholder_link_used(stakeholder=stakeholder)
+        return render(request, "stakeholders/thanks.html", {"stakeholder": stakeholder})
+    messages.success(request, "Requirements saved; conflicts with other stakeholders are shown in the matrix.")
+    return redirect("stakeholders:detail", pk=stakeholder.proposal_id, sid=stakeholder.pk)
+
+
+def requirements_link_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: works without an account, until the requirements are submitted."""
+    try:
+        stakeholder = stakeholder_for_link(token=token)
+    except StakeholderLinkError as exc:
+        return render(request, "stakeholders/link_invalid.html", {"message": str(exc)}, status=404)
+    if (
+        request.user.is_authenticated
+        and request.user.email.lower() != stakeholder.email
+        and not request.user.memberships.filter(organisation_id=stakeholder.organisation_id).exists()
+    ):
+        # Someone of another organisation holding a link that was not sent to them: refuse it and
+        # say nothing about it. (An outside stakeholder with an account elsewhere is still let in.)
+        return render(request, "stakeholders/link_invalid.html", {"message": str(StakeholderLinkError())}, status=404)
+    return _questionnaire_page(request, stakeholder, via_link=True)
+
+
+@member_required()
+def stakeholder_questionnaire_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk)
+    stakeholder = get_object_for_member(request, Stakeholder.objects.select_related("role"), proposal=proposal, pk=sid)
+    if not (can_edit(request, proposal) or stakeholder.user_id == request.user.pk):
+        raise PermissionDenied("Only the stakeholder, the proposal's owner or an admin can state these requirements.")
+    stakeholder.proposal = proposal
+    return _questionnaire_page(request, stakeholder, via_link=False)

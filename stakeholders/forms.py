@@ -1,0 +1,77 @@
+from django import forms
+
+from accounts.models import Organisation, User
+from stakeholders.models import StakeRole
+from stakeholders.requirements import RULES, RequirementError, normalise
+
+
+class StakeholderForm(forms.Form):
+    """A member of the organisation, or a named outside person with an email address."""
+
+    member = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="A member")
+    name = forms.CharField(required=False, max_length=150, label="Or someone else: name")
+    email = forms.EmailField(required=False, max_length=254, label="Their email")
+    role = forms.TypedChoiceField(coerce=int, label="Their stake")
+
+    def __init__(self, *args, organisation: Organisation, roles: list[StakeRole], existing: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        members = (
+            User.objects.filter(memberships__organisation=organisation)
+            .order_by("name", "email")
+            .values_list("id", "name", "email")
+        )
+        self.fields["member"].choices = [
+            ("", "— choose a member —"),
+            *((pk, name or email) for pk, name, email in members),
+        ]
+        self.fields["role"].choices = [(r.pk, r.label) for r in roles]
+        self.roles = {r.pk: r for r in roles}
+        self.existing = existing
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        member, name, email = cleaned.get("member"), cleaned.get("name", "").strip(), cleaned.get("email", "")
+        if member and (name or email):
+            raise forms.ValidationError("Choose a member or name someone else, not both.")
+        if member:
+            cleaned["user"] = User.objects.get(pk=member)
+            email = cleaned["user"].email
+        elif (not name or not email) and not self.errors.get("email"):
+            raise forms.ValidationError("Choose a member, or give the name and email of someone outside.")
+        if email and email.lower() in self.existing:
+            raise forms.ValidationError(f"{email} is already a stakeholder of this proposal.")
+        cleaned["role_obj"] = self.roles.get(cleaned.get("role"))
+        return cleaned
+
+
+class RequirementForm(forms.Form):
+    op = forms.ChoiceField(choices=[("<=", "at most"), (">=", "at least"), ("==", "exactly")])
+    value = forms.CharField(max_length=60)
+    unit = forms.CharField(max_length=20, required=False)
+    must_have = forms.BooleanField(required=False, label="Must-have")
+    weight = forms.IntegerField(min_value=1, max_value=5, initial=3)
+    metric = forms.CharField(max_length=40, required=False)
+
+    def __init__(self, *args, dimension: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.dimension = dimension
+        self.rule = RULES[dimension]
+        self.fields["op"].choices = [(op, label) for op, label in self.fields["op"].choices if op in self.rule.ops]
+        self.unit_choices = list(self.rule.units)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            op, value, unit = normalise(self.dimension, cleaned["op"], cleaned["value"], cleaned.get("unit", ""))
+        except RequirementError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+            return cleaned
+        cleaned.update(op=op, value=value, unit=unit)
+        return cleaned
+
+
+class ConflictResolutionForm(forms.Form):
+    decision = forms.CharField(max_length=300, help_text="What was decided, e.g. “relax latency to 300 ms”.")
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

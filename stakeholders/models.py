@@ -1,0 +1,188 @@
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Organisation
+from projects.models import Proposal
+
+# The stake roles every organisation starts with (METHODOLOGY §3); each organisation edits its list.
+DEFAULT_STAKE_ROLES = [
+    ("ml_engineering", "ML engineering"),
+    ("product", "Product"),
+    ("sales", "Sales or business"),
+    ("ml_platform", "ML platform or infrastructure"),
+    ("leadership", "Leadership"),
+    ("legal", "Legal, compliance or risk"),
+    ("data_owner", "Data owner"),
+    ("end_users", "End users or support"),
+]
+
+
+class StakeRole(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="stake_roles")
+    key = models.SlugField(max_length=40)
+    label = models.CharField(max_length=80)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "key"], name="stakerole_org_key_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Stakeholder(models.Model):
+    """Someone a proposal answers to: a member of the organisation or a named outside person."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="stakeholders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="stakes"
+    )
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    role = models.ForeignKey(StakeRole, on_delete=models.PROTECT, related_name="stakeholders")
+    # Only a hash of the invitation token is kept; the link works until requirements are submitted.
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    invited_at = models.DateTimeField(null=True, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role__position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "email"], name="stakeholder_proposal_email_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})"
+
+
+class Dimension(models.TextChoices):
+    QUALITY = "quality", "Prediction quality"
+    LATENCY = "latency", "Latency (p95)"
+    THROUGHPUT = "throughput", "Throughput"
+    COST = "cost", "Cost"
+    INTERPRETABILITY = "interpretability", "Interpretability"
+    FAIRNESS = "fairness", "Fairness"
+    FRESHNESS = "freshness", "Freshness (retraining)"
+    DEPLOYMENT = "deployment", "Where it runs"
+    MODEL_SIZE = "model_size", "Model size"
+    PRIVACY = "privacy", "Privacy and data residency"
+    TIME_TO_RELEASE = "time_to_release", "Time to first release"
+
+
+class Requirement(models.Model):
+    """One stakeholder's target on one dimension, in the dimension's canonical unit."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="requirements")
+    dimension = models.CharField(max_length=20, choices=Dimension.choices)
+    op = models.CharField(max_length=2, choices=[("<=", "at most"), (">=", "at least"), ("==", "exactly")])
+    value = models.JSONField()
+    unit = models.CharField(max_length=20, blank=True)
+    metric = models.CharField(max_length=40, blank=True, help_text="For quality: precision, recall, accuracy…")
+    must_have = models.BooleanField(default=False)
+    weight = models.PositiveSmallIntegerField(default=3)
+    note = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["stakeholder_id", "dimension"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stakeholder", "dimension"], name="requirement_stakeholder_dimension_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.op} {self.value} {self.unit}"
+
+
+class Objective(models.Model):
+    """What a stakeholder wants the system to optimise (e.g. relevance, fees, margin)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="objectives")
+    name = models.CharField(max_length=40)
+    direction = models.CharField(max_length=8, choices=[("maximise", "maximise"), ("minimise", "minimise")])
+    weight = models.PositiveSmallIntegerField(default=3)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stakeholder", "name"], name="objective_stakeholder_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.name}"
+
+
+class ConflictKind(models.TextChoices):
+    CONTRADICTORY = "contradictory_targets", "Contradictory targets"
+    INFEASIBLE = "infeasible_must_haves", "Must-haves no approach meets together"
+    OBJECTIVES = "competing_objectives", "Competing objectives"
+    SUITABILITY = "suitability_mismatch", "At odds with the suitability answers"
+
+
+class Severity(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+    GONE = "gone", "No longer detected"
+
+
+class Conflict(models.Model):
+    """A conflict the detector found, kept by fingerprint so its resolution survives re-detection."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="conflicts")
+    fingerprint = models.CharField(max_length=32)
+    kind = models.CharField(max_length=30, choices=ConflictKind.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    title = models.CharField(max_length=300)
+    explanation = models.TextField()
+    resolutions = models.JSONField(default=list)
+    stakeholder_ids = models.JSONField(default=list)
+    requirement_ids = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN)
+    decision = models.CharField(max_length=300, blank=True)
+    rationale = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "severity", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "fingerprint"], name="conflict_proposal_fingerprint_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ConflictEvent(models.Model):
+    """The history of a conflict: detected, resolved (with decision and rationale), reopened, gone."""
+
+    conflict = models.ForeignKey(Conflict, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12)
+    decision = models.CharField(max_length=300, blank=True)
+    rationale = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,284 @@
+"""Stakeholders, their requirements and the conflicts between them."""
+
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import Organisation, User, hash_token
+from projects.models import Proposal
+from projects.services import proposal_set_conflict_summary
+from stakeholders import conflicts as detector
+from stakeholders.models import (
+    DEFAULT_STAKE_ROLES,
+    Conflict,
+    ConflictEvent,
+    ConflictStatus,
+    Objective,
+    Requirement,
+    Severity,
+    Stakeholder,
+    StakeRole,
+)
+
+PROFILES_PATH = Path(__file__).resolve().parent / "data" / "approach_profiles.yaml"
+LINK_MAX_AGE = timedelta(days=14)
+
+
+class StakeholderLinkError(Exception):
+    """A requirements link that cannot be used. The message reveals nothing about it."""
+
+    def __init__(self) -> None:
+        super().__init__("This link is not valid any more. Ask the proposal's owner for a new one.")
+
+
+def stake_roles(*, organisation: Organisation) -> list[StakeRole]:
+    """The organisation's stake roles, creating the default list the first time."""
+    roles = list(organisation.stake_roles.all())
+    if not roles:
+        StakeRole.objects.bulk_create(
+            [
+                StakeRole(organisation=organisation, key=key, label=label, position=i)
+                for i, (key, label) in enumerate(DEFAULT_STAKE_ROLES)
+            ],
+            ignore_conflicts=True,
+        )
+        roles = list(organisation.stake_roles.all())
+    return roles
+
+
+@transaction.atomic
+def stakeholder_add(
+    *,
+    proposal: Proposal,
+    role: StakeRole,
+    by: User,
+    link_url: Callable[[Stakeholder, str], str],
+    user: User | None = None,
+    name: str = "",
+    email: str = "",
+) -> Stakeholder:
+    """Add a stakeholder and email them a link to state their requirements (sent on commit)."""
+    if user is not None:
+        name, email = name or user.get_full_name(), user.email
+    stakeholder = Stakeholder.objects.create(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        user=user,
+        name=name.strip(),
+        email=email.strip().lower(),
+        role=role,
+        invited_by=by,
+    )
+    stakeholder_invite(stakeholder=stakeholder, by=by, link_url=link_url)
+    return stakeholder
+
+
+def stakeholder_invite(*, stakeholder: Stakeholder, by: User, link_url: Callable[[Stakeholder, str], str]) -> str:
+    """Issue a fresh link (an earlier one stops working) and email it once the transaction commits."""
+    raw = secrets.token_urlsafe(32)
+    stakeholder.token_hash = hash_token(raw)
+    stakeholder.token_expires_at = timezone.now() + LINK_MAX_AGE
+    stakeholder.invited_at = timezone.now()
+    stakeholder.invited_by = by
+    stakeholder.save(update_fields=["token_hash", "token_expires_at", "invited_at", "invited_by"])
+    context = {
+        "stakeholder": stakeholder,
+        "proposal": stakeholder.proposal,
+        "invited_by": by,
+        "url": link_url(stakeholder, raw),
+        "days": LINK_MAX_AGE.days,
+    }
+    subject = f"Your requirements for “{stakeholder.proposal.title}”"
+    body = render_to_string("stakeholders/email/invitation.txt", context)
+    recipient = stakeholder.email
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
+    return raw
+
+
+def stakeholder_for_link(*, token: str) -> Stakeholder:
+    """The stakeholder a requirements link belongs to, while it is usable."""
+    if not token or len(token) > 100:
+        raise StakeholderLinkError
+    stakeholder = (
+        Stakeholder.objects.select_related("proposal", "role", "organisation")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if stakeholder is None or stakeholder.token_expires_at is None or stakeholder.token_expires_at <= timezone.now():
+        raise StakeholderLinkError
+    return stakeholder
+
+
+def stakeholder_link_used(*, stakeholder: Stakeholder) -> None:
+    """Requirements submitted: the link stops working (members keep editing in the matrix)."""
+    stakeholder.token_hash = ""
+    stakeholder.token_expires_at = None
+    stakeholder.responded_at = timezone.now()
+    stakeholder.save(update_fields=["token_hash", "token_expires_at", "responded_at"])
+
+
+@transaction.atomic
+def requirements_replace(
+    *, stakeholder: Stakeholder, requirements: list[dict[str, Any]], objectives: list[dict[str, Any]], by: User | None
+) -> None:
+    """Set a stakeholder's requirements and objectives to exactly these, then re-detect conflicts."""
+    stakeholder.requirements.all().delete()
+    stakeholder.objectives.all().delete()
+    Requirement.objects.bulk_create(
+        Requirement(organisation=stakeholder.organisation, stakeholder=stakeholder, updated_by=by, **spec)
+        for spec in requirements
+    )
+    Objective.objects.bulk_create(
+        Objective(organisation=stakeholder.organisation, stakeholder=stakeholder, **spec) for spec in objectives
+    )
+    conflicts_refresh(proposal=stakeholder.proposal, by=by)
+
+
+@transaction.atomic
+def requirement_save(*, stakeholder: Stakeholder, dimension: str, data: dict[str, Any], by: User) -> Requirement:
+    """Create or change one requirement (the matrix's inline edit), then re-detect conflicts."""
+    requirement, _ = Requirement.objects.update_or_create(
+        stakeholder=stakeholder,
+        dimension=dimension,
+        defaults={**data, "organisation": stakeholder.organisation, "updated_by": by},
+    )
+    conflicts_refresh(proposal=stakeholder.proposal, by=by)
+    return requirement
+
+
+@transaction.atomic
+def requirement_delete(*, requirement: Requirement, by: User) -> None:
+    proposal = requirement.stakeholder.proposal
+    requirement.delete()
+    conflicts_refresh(proposal=proposal, by=by)
+
+
+@lru_cache(maxsize=1)
+def approach_profiles() -> tuple[detector.ApproachProfile, ...]:
+    with PROFILES_PATH.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    return tuple(
+        detector.ApproachProfile(**{**profile, "deployments": tuple(profile["deployments"])})
+        for profile in data["profiles"]
+    )
+
+
+def _detector_inputs(proposal: Proposal) -> tuple[list[detector.Requirement], list[detector.Objective]]:
+    requirements = [
+        detector.Requirement(
+            id=str(r.pk),
+            stakeholder_id=str(r.stakeholder_id),
+            stakeholder_name=r.stakeholder.name,
+            role=r.stakeholder.role.key,
+            dimension=r.dimension,
+            op=r.op,
+            value=tuple(r.value) if isinstance(r.value, list) else r.value,
+            unit=r.unit,
+            must_have=r.must_have,
+            weight=float(r.weight),
+            metric=r.metric,
+        )
+        for r in Requirement.objects.filter(stakeholder__proposal=proposal).select_related("stakeholder__role")
+    ]
+    objectives = [
+        detector.Objective(
+            id=f"o{o.pk}",
+            stakeholder_id=str(o.stakeholder_id),
+            stakeholder_name=o.stakeholder.name,
+            role=o.stakeholder.role.key,
+            name=o.name,
+            direction=o.direction,
+            weight=float(o.weight),
+        )
+        for o in Objective.objects.filter(stakeholder__proposal=proposal).select_related("stakeholder__role")
+    ]
+    return requirements, objectives
+
+
+def _facts(proposal: Proposal) -> detector.SuitabilityFacts:
+    known = {f for f in detector.SuitabilityFacts.__dataclass_fields__}
+    return detector.SuitabilityFacts(**{k: v for k, v in (proposal.suitability_facts or {}).items() if k in known})
+
+
+@transaction.atomic
+def conflicts_refresh(*, proposal: Proposal, by: User | None = None) -> list[Conflict]:
+    """Run the detector and bring the stored conflicts in line, keeping decisions by fingerprint.
+
+    A conflict found again keeps its status and resolution; one no longer found is marked gone
+    (its history stays); one found again after it was gone is reopened.
+    """
+    requirements, objectives = _detector_inputs(proposal)
+    found = detector.detect(requirements, objectives, approach_profiles(), _facts(proposal))
+    stored = {c.fingerprint: c for c in Conflict.objects.select_for_update().filter(proposal=proposal)}
+    seen = set()
+    for item in found:
+        seen.add(item.fingerprint)
+        fields = {
+            "kind": item.kind,
+            "severity": item.severity,
+            "title": item.title[:300],
+            "explanation": item.explanation,
+            "resolutions": list(item.resolutions),
+            "stakeholder_ids": [int(i) for i in item.stakeholder_ids if str(i).isdigit()],
+            "requirement_ids": list(item.requirement_ids),
+        }
+        conflict = stored.get(item.fingerprint)
+        if conflict is None:
+            conflict = Conflict.objects.create(
+                organisation=proposal.organisation, proposal=proposal, fingerprint=item.fingerprint, **fields
+            )
+            ConflictEvent.objects.create(conflict=conflict, action="detected", by=by)
+            continue
+        for key, value in fields.items():
+            setattr(conflict, key, value)
+        if conflict.status == ConflictStatus.GONE:
+            conflict.status = ConflictStatus.OPEN
+            ConflictEvent.objects.create(conflict=conflict, action="reopened", by=by)
+        conflict.save()
+    for fingerprint, conflict in stored.items():
+        if fingerprint not in seen and conflict.status != ConflictStatus.GONE:
+            conflict.status = ConflictStatus.GONE
+            conflict.save(update_fields=["status"])
+            ConflictEvent.objects.create(conflict=conflict, action="gone", by=by)
+    _summarise(proposal)
+    return list(Conflict.objects.filter(proposal=proposal))
+
+
+def _summarise(proposal: Proposal) -> None:
+    severities = list(
+        Conflict.objects.filter(proposal=proposal, status=ConflictStatus.OPEN).values_list("severity", flat=True)
+    )
+    worst = next((s for s in (Severity.HIGH, Severity.MEDIUM, Severity.LOW) if s in severities), "")
+    proposal_set_conflict_summary(proposal=proposal, open_count=len(severities), worst=worst)
+
+
+@transaction.atomic
+def conflict_resolve(*, conflict: Conflict, decision: str, rationale: str, by: User) -> Conflict:
+    conflict.status = ConflictStatus.RESOLVED
+    conflict.decision, conflict.rationale = decision.strip(), rationale.strip()
+    conflict.resolved_by, conflict.resolved_at = by, timezone.now()
+    conflict.save()
+    ConflictEvent.objects.create(
+        conflict=conflict, action="resolved", decision=conflict.decision, rationale=conflict.rationale, by=by
+    )
+    _summarise(conflict.proposal)
+    return conflict
+
+
+@transaction.atomic
+def conflict_reopen(*, conflict: Conflict, rationale: str, by: User) -> Conflict:
+    conflict.status = ConflictStatus.OPEN
+    conflict.save(update_fields=["status"])
+    ConflictEvent.objects.create(conflict=conflict, action="reopened", rationale=rationale.strip(), by=by)
+    _summarise(conflict.proposal)
+    return conflict

@@ -1,0 +1,235 @@
+"""Stakeholders of a proposal: the list, the matrix of requirements, a page per stakeholder,
+inline edits (htmx) and conflict resolutions."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.tenancy import get_object_for_member, member_required
+from projects.views import can_edit, get_proposal_for_member
+from stakeholders.forms import ConflictResolutionForm, RequirementForm, StakeholderForm
+from stakeholders.models import Conflict, ConflictStatus, Dimension, Requirement, Stakeholder
+from stakeholders.requirements import RULES
+from stakeholders.services import (
+    conflict_reopen,
+    conflict_resolve,
+    requirement_delete,
+    requirement_save,
+    stake_roles,
+    stakeholder_add,
+    stakeholder_invite,
+)
+
+
+def _link_url(request: HttpRequest):
+    return lambda stakeholder, raw: request.build_absolute_uri(reverse("requirements_link", args=[raw]))
+
+
+def _matrix(proposal, stakeholders: list[Stakeholder], conflicts: list[Conflict]) -> list[dict]:
+    """Rows of stakeholders, a cell per dimension, each cell marked with its open conflicts."""
+    flagged: dict[str, list[Conflict]] = {}
+    for conflict in conflicts:
+        if conflict.status == ConflictStatus.OPEN:
+            for requirement_id in conflict.requirement_ids:
+                flagged.setdefault(str(requirement_id), []).append(conflict)
+    rows = []
+    for stakeholder in stakeholders:
+        by_dimension = {r.dimension: r for r in stakeholder.requirements.all()}
+        cells = [
+            {
+                "dimension": value,
+                "requirement": by_dimension.get(value),
+                "conflicts": flagged.get(str(by_dimension[value].pk), []) if value in by_dimension else [],
+            }
+            for value, _ in Dimension.choices
+        ]
+        rows.append({"stakeholder": stakeholder, "cells": cells})
+    return rows
+
+
+def _stakeholders(proposal) -> list[Stakeholder]:
+    return list(
+        proposal.stakeholders.select_related("role", "user").prefetch_related(
+            Prefetch("requirements", queryset=Requirement.objects.order_by("dimension")), "objectives"
+        )
+    )
+
+
+def _may_edit_requirements(request: HttpRequest, proposal, stakeholder: Stakeholder) -> bool:
+    return can_edit(request, proposal) or (stakeholder.user_id is not None and stakeholder.user_id == request.user.pk)
+
+
+@member_required()
+def stakeholder_list_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk)
+    editable = can_edit(request, proposal)
+    stakeholders = _stakeholders(proposal)
+    roles = stake_roles(organisation=request.organisation)
+    form = None
+    if editable:
+        existing = {s.email.lower() for s in stakeholders}
+        form = StakeholderForm(request.POST or None, organisation=request.organisation, roles=roles, existing=existing)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied("Only the proposal's owner or an admin can add stakeholders.")
+        if form.is_valid():
+            data = form.cleaned_data
+            stakeholder = stakeholder_add(
+                proposal=proposal,
+                role=data["role_obj"],
+                by=request.user,
+                link_url=_link_url(request),
+                user=data.get("user"),
+                name=data.get("name", ""),
+                email=data.get("email", ""),
+            )
+            messages.success(request, f"{stakeholder.name} was added and emailed a link to state their requirements.")
+            return redirect("stakeholders:list", pk=pk)
+    conflicts = list(proposal.conflicts.all())
+    context = {
+        "proposal": proposal,
+        "can_edit": editable,
+        "form": form,
+        "rows": _matrix(proposal, stakeholders, conflicts),
+        "dimensions": Dimension.choices,
+        "conflicts": conflicts,
+        "open_conflicts": [c for c in conflicts if c.status == ConflictStatus.OPEN],
+        "names": {s.pk: s.name for s in stakeholders},
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "stakeholders/list.html", context, status=status)
+
+
+def _get_stakeholder(request: HttpRequest, pk: int, sid: int):
+    proposal = get_proposal_for_member(request, pk)
+    stakeholder = get_object_for_member(
+        request, Stakeholder.objects.select_related("role", "user"), proposal=proposal, pk=sid
+    )
+    return proposal, stakeholder
+
+
+@member_required()
+def stakeholder_detail_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    proposal, stakeholder = _get_stakeholder(request, pk, sid)
+    requirements = list(stakeholder.requirements.order_by("dimension"))
+    ids = {str(r.pk) for r in requirements}
+    conflicts = [
+        c for c in proposal.conflicts.all() if ids & {str(i) for i in c.requirement_ids} or sid in c.stakeholder_ids
+    ]
+    context = {
+        "proposal": proposal,
+        "stakeholder": stakeholder,
+        "requirements": requirements,
+        "objectives": list(stakeholder.objectives.all()),
+        "conflicts": conflicts,
+        "can_edit": can_edit(request, proposal),
+        "may_edit_requirements": _may_edit_requirements(request, proposal, stakeholder),
+        "labels": dict(Dimension.choices),
+    }
+    return render(request, "stakeholders/detail.html", context)
+
+
+@member_required()
+@require_POST
+def stakeholder_resend_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    proposal, stakeholder = _get_stakeholder(request, pk, sid)
+    if not can_edit(request, proposal):
+        raise PermissionDenied("Only the proposal's owner or an admin can send links.")
+    stakeholder_invite(stakeholder=stakeholder, by=request.user, link_url=_link_url(request))
+    messages.success(request, f"A new link was emailed to {stakeholder.email}; the earlier one no longer works.")
+    return redirect("stakeholders:detail", pk=pk, sid=sid)
+
+
+@member_required()
+def requirement_cell_view(request: HttpRequest, pk: int, sid: int, dimension: str) -> HttpResponse:
+    """One cell of the matrix: shown, edited in place (htmx), saved or cleared."""
+    proposal, stakeholder = _get_stakeholder(request, pk, sid)
+    if dimension not in RULES:
+        return render(request, "404.html", status=404)
+    if not _may_edit_requirements(request, proposal, stakeholder):
+        raise PermissionDenied("Only the stakeholder, the proposal's owner or an admin can change this.")
+    requirement = stakeholder.requirements.filter(dimension=dimension).first()
+    context = {"proposal": proposal, "stakeholder": stakeholder, "dimension": dimension, "rule": RULES[dimension]}
+    if request.method == "POST":
+        if request.POST.get("action") == "clear":
+            if requirement is not None:
+                requirement_delete(requirement=requirement, by=request.user)
+            return _cell_or_redirect(request, {**context, "requirement": None})
+        form = RequirementForm(request.POST, dimension=dimension)
+        if form.is_valid():
+            data = {k: form.cleaned_data[k] for k in ("op", "value", "unit", "must_have", "weight", "metric")}
+            requirement = requirement_save(stakeholder=stakeholder, dimension=dimension, data=data, by=request.user)
+            return _cell_or_redirect(request, {**context, "requirement": requirement})
+        return render(request, "stakeholders/cell_form.html", {**context, "form": form}, status=400)
+    if request.GET.get("edit") or not request.htmx:
+        initial = (
+            {
+                "op": requirement.op,
+                "value": requirement.value,
+                "unit": requirement.unit,
+                "must_have": requirement.must_have,
+                "weight": requirement.weight,
+                "metric": requirement.metric,
+            }
+            if requirement
+            else {"op": RULES[dimension].ops[0], "unit": RULES[dimension].canonical}
+        )
+        form = RequirementForm(initial=initial, dimension=dimension)
+        return render(request, "stakeholders/cell_form.html", {**context, "form": form})
+    return render(request, "stakeholders/cell.html", {**context, "requirement": requirement})
+
+
+def _cell_or_redirect(request: HttpRequest, context: dict) -> HttpResponse:
+    if request.htmx:
+        # The conflicts may have changed with this edit: the page refreshes its conflict panel.
+        response = render(request, "stakeholders/cell.html", context)
+        response["HX-Trigger"] = "conflicts-changed"
+        return response
+    messages.success(request, "Requirement saved.")
+    return redirect("stakeholders:list", pk=context["proposal"].pk)
+
+
+@member_required()
+def conflicts_panel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk)
+    conflicts = list(proposal.conflicts.all())
+    names = dict(proposal.stakeholders.values_list("pk", "name"))
+    context = {"proposal": proposal, "conflicts": conflicts, "names": names, "can_edit": can_edit(request, proposal)}
+    return render(request, "stakeholders/conflicts_panel.html", context)
+
+
+@member_required()
+def conflict_view(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk)
+    conflict = get_object_for_member(request, Conflict.objects.all(), proposal=proposal, pk=cid)
+    form = ConflictResolutionForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit(request, proposal):
+            raise PermissionDenied("Only the proposal's owner or an admin can resolve conflicts.")
+        if request.POST.get("action") == "reopen":
+            conflict_reopen(conflict=conflict, rationale=request.POST.get("rationale", "")[:5000], by=request.user)
+            messages.info(request, "Conflict reopened.")
+            return redirect("stakeholders:conflict", pk=pk, cid=cid)
+        if form.is_valid():
+            conflict_resolve(
+                conflict=conflict,
+                decision=form.cleaned_data["decision"],
+                rationale=form.cleaned_data["rationale"],
+                by=request.user,
+            )
+            messages.success(request, "Conflict resolved; the decision is kept in its history.")
+            return redirect("stakeholders:conflict", pk=pk, cid=cid)
+    names = dict(proposal.stakeholders.values_list("pk", "name"))
+    context = {
+        "proposal": proposal,
+        "conflict": conflict,
+        "events": list(conflict.events.select_related("by")),
+        "form": form,
+        "names": [names.get(i, "a former stakeholder") for i in conflict.stakeholder_ids],
+        "can_edit": can_edit(request, proposal),
+    }
+    return render(request, "stakeholders/conflict.html", context, status=400 if form.errors else 200)

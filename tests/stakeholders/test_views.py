@@ -1,0 +1,330 @@
+"""Stakeholders of a proposal: adding and inviting, the matrix, inline edits, conflicts, tenancy."""
+
+import re
+from html import unescape
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from assessments.questionnaires_db import sync_from_files
+from stakeholders.models import Conflict, ConflictStatus, Requirement, Stakeholder
+from stakeholders.services import requirement_save, stake_roles, stakeholder_add
+
+
+def link(stakeholder, raw):
+    return f"http://testserver/requirements/{raw}/"
+
+
+@pytest.fixture
+def roles(world):
+    return {r.key: r for r in stake_roles(organisation=world.org)}
+
+
+@pytest.fixture
+def product(world, roles):
+    return stakeholder_add(
+        proposal=world.proposal,
+        role=roles["product"],
+        by=world.owner,
+        link_url=link,
+        name="Pat Product",
+        email="pat@example.test",
+    )
+
+
+@pytest.fixture
+def engineer(world, roles):
+    return stakeholder_add(
+        proposal=world.proposal, role=roles["ml_engineering"], by=world.owner, link_url=link, user=world.member
+    )
+
+
+def test_the_owner_adds_an_outside_stakeholder_who_gets_a_link(world, roles, django_capture_on_commit_callbacks):
+    client = world.client_for(world.owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("stakeholders:list", args=[world.proposal.pk]),
+            {"name": "Lee Legal", "email": "lee@law.test", "role": roles["legal"].pk, "member": ""},
+        )
+    assert response.status_code == 302
+    stakeholder = Stakeholder.objects.get(email="lee@law.test")
+    assert stakeholder.role == roles["legal"]
+    assert mail.outbox[-1].to == ["lee@law.test"]
+    assert re.search(r"/requirements/[\w-]+/", mail.outbox[-1].body)
+
+
+def test_adding_needs_a_member_or_a_name_and_email(world, roles):
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("stakeholders:list", args=[world.proposal.pk]), {"name": "No Email", "role": roles["legal"].pk}
+    )
+    assert response.status_code == 400
+    assert 'value="No Email"' in response.content.decode()
+    assert not Stakeholder.objects.exists()
+
+
+def test_the_same_person_cannot_be_added_twice(world, roles, product):
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("stakeholders:list", args=[world.proposal.pk]),
+        {"name": "Pat Again", "email": "PAT@example.test", "role": roles["legal"].pk},
+    )
+    assert response.status_code == 400
+    assert "already a stakeholder" in response.content.decode()
+
+
+def test_a_member_of_another_organisation_cannot_be_picked(world, roles):
+    client = world.client_for(world.owner)
+    response = client.post(
+        reverse("stakeholders:list", args=[world.proposal.pk]), {"member": world.outsider.pk, "role": roles["legal"].pk}
+    )
+    assert response.status_code == 400
+    assert not Stakeholder.objects.exists()
+
+
+def test_only_the_owner_or_an_admin_adds_stakeholders(world, roles):
+    response = world.client_for(world.member).post(
+        reverse("stakeholders:list", args=[world.proposal.pk]),
+        {"name": "X", "email": "x@example.test", "role": roles["legal"].pk},
+    )
+    assert response.status_code == 403
+
+
+def cell_url(world, stakeholder, dimension):
+    return reverse("stakeholders:cell", args=[world.proposal.pk, stakeholder.pk, dimension])
+
+
+def test_an_inline_edit_saves_a_requirement_in_canonical_units(world, product):
+    client = world.client_for(world.owner)
+    response = client.post(
+        cell_url(world, product, "latency"),
+        {"op": "<=", "value": "0.1", "unit": "s", "must_have": "on", "weight": "5"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "conflicts-changed"
+    requirement = Requirement.objects.get(stakeholder=product, dimension="latency")
+    assert (requirement.op, requirement.value, requirement.unit, requirement.must_have) == ("<=", 100.0, "ms", True)
+
+
+@pytest.mark.parametrize(
+    ("dimension", "data", "message"),
+    [
+        ("latency", {"op": "<=", "value": "-5", "unit": "ms"}, "must be above 0"),
+        ("quality", {"op": ">=", "value": "1.2", "unit": "", "metric": "precision"}, "at most 1"),
+        ("latency", {"op": "<=", "value": "100", "unit": "kg"}, "not 'kg'"),
+        ("cost", {"op": "<=", "value": "lots", "unit": "per_month"}, "needs a number"),
+        ("deployment", {"op": "==", "value": "moon", "unit": ""}, "choose one of"),
+    ],
+)
+def test_impossible_values_and_wrong_units_are_refused_beside_the_field(world, product, dimension, data, message):
+    client = world.client_for(world.owner)
+    response = client.post(cell_url(world, product, dimension), {"weight": "3", **data}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    html = unescape(response.content.decode())
+    assert message in html
+    if dimension != "deployment":  # a select cannot show an option it does not have
+        assert f'value="{data["value"]}"' in html  # what was typed is kept
+    assert not Requirement.objects.exists()
+
+
+def test_a_stakeholder_member_edits_their_own_cells_but_not_others(world, product, engineer):
+    client = world.client_for(world.member)  # the engineer
+    ok = client.post(cell_url(world, engineer, "quality"), {"op": ">=", "value": "0.9", "unit": "", "weight": "3"})
+    assert ok.status_code == 302
+    refused = client.post(cell_url(world, product, "quality"), {"op": ">=", "value": "0.9", "unit": "", "weight": "3"})
+    assert refused.status_code == 403
+
+
+def test_conflicts_are_detected_shown_and_resolved_with_history(world, product, engineer):
+    requirement_save(
+        stakeholder=product,
+        dimension="deployment",
+        data={"op": "==", "value": "phone", "unit": "", "must_have": True, "weight": 5, "metric": ""},
+        by=world.owner,
+    )
+    requirement_save(
+        stakeholder=engineer,
+        dimension="deployment",
+        data={"op": "==", "value": "server", "unit": "", "must_have": True, "weight": 5, "metric": ""},
+        by=world.owner,
+    )
+    conflict = Conflict.objects.get(proposal=world.proposal, status=ConflictStatus.OPEN, kind="contradictory_targets")
+    world.proposal.refresh_from_db()
+    assert world.proposal.open_conflicts >= 1
+    page = world.client_for(world.reviewer).get(reverse("stakeholders:list", args=[world.proposal.pk])).content.decode()
+    assert conflict.title in page
+    detail = world.client_for(world.reviewer).get(reverse("projects:detail", args=[world.proposal.pk])).content.decode()
+    assert "open conflict" in detail
+    url = reverse("stakeholders:conflict", args=[world.proposal.pk, conflict.pk])
+    assert world.client_for(world.reviewer).post(url, {"decision": "x", "rationale": "y"}).status_code == 403
+    response = world.client_for(world.owner).post(
+        url, {"decision": "Ship on the server first", "rationale": "Phones later"}
+    )
+    assert response.status_code == 302
+    conflict.refresh_from_db()
+    assert conflict.status == ConflictStatus.RESOLVED
+    assert [e.action for e in conflict.events.all()] == ["detected", "resolved"]
+    # Detected again after an unrelated edit: the decision stays.
+    requirement_save(
+        stakeholder=product,
+        dimension="latency",
+        data={"op": "<=", "value": 500.0, "unit": "ms", "must_have": False, "weight": 2, "metric": ""},
+        by=world.owner,
+    )
+    conflict.refresh_from_db()
+    assert conflict.status == ConflictStatus.RESOLVED
+
+
+def test_a_resolution_needs_a_decision_and_a_rationale(world, product, engineer):
+    requirement_save(
+        stakeholder=product,
+        dimension="deployment",
+        data={"op": "==", "value": "phone", "unit": "", "must_have": True, "weight": 5, "metric": ""},
+        by=world.owner,
+    )
+    requirement_save(
+        stakeholder=engineer,
+        dimension="deployment",
+        data={"op": "==", "value": "server", "unit": "", "must_have": True, "weight": 5, "metric": ""},
+        by=world.owner,
+    )
+    conflict = Conflict.objects.filter(proposal=world.proposal).first()
+    url = reverse("stakeholders:conflict", args=[world.proposal.pk, conflict.pk])
+    response = world.client_for(world.owner).post(url, {"decision": "", "rationale": "because"})
+    assert response.status_code == 400
+    assert "because" in response.content.decode()
+
+
+def test_the_matrix_query_count_does_not_grow_with_stakeholders(world, roles, django_assert_max_num_queries):
+    client = world.client_for(world.owner)
+    client.get(reverse("stakeholders:list", args=[world.proposal.pk]))
+    for i in range(6):
+        s = stakeholder_add(
+            proposal=world.proposal,
+            role=roles["product"],
+            by=world.owner,
+            link_url=link,
+            name=f"S{i}",
+            email=f"s{i}@x.test",
+        )
+        requirement_save(
+            stakeholder=s,
+            dimension="latency",
+            data={"op": "<=", "value": 100.0 * (i + 1), "unit": "ms", "must_have": False, "weight": 3, "metric": ""},
+            by=world.owner,
+        )
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("stakeholders:list", args=[world.proposal.pk])).status_code == 200
+
+
+class TestTheRequirementsLink:
+    @pytest.fixture(autouse=True)
+    def questionnaires(self, db):
+        sync_from_files()
+
+    def raw_link(self, world, stakeholder):
+        from stakeholders.services import stakeholder_invite
+
+        captured = {}
+
+        def url(s, raw):
+            captured["raw"] = raw
+            return raw
+
+        stakeholder_invite(stakeholder=stakeholder, by=world.owner, link_url=url)
+        return f"/requirements/{captured['raw']}/"
+
+    def test_an_outside_stakeholder_states_requirements_without_an_account(self, world, product):
+        path = self.raw_link(world, product)
+        client = Client()
+        assert client.get(path).status_code == 200
+        answers = {
+            "latency_priority": "must",
+            "latency_target": "100",
+            "quality_priority": "none",
+            "throughput_priority": "none",
+            "cost_priority": "none",
+            "time_to_release_priority": "none",
+            "interpretability_priority": "none",
+            "fairness_priority": "none",
+            "freshness_priority": "none",
+            "deployment_priority": "none",
+            "model_size_priority": "none",
+            "privacy_priority": "none",
+        }
+        response = client.post(path, {"_shown": list(answers), **answers, "action": "submit"})
+        assert response.status_code == 200, response.content.decode()[:2000]
+        assert "Thank you" in response.content.decode()
+        requirement = Requirement.objects.get(stakeholder=product)
+        assert (requirement.dimension, requirement.value, requirement.must_have) == ("latency", 100, True)
+        # The link is used up.
+        again = Client().get(path)
+        assert again.status_code == 404
+        assert "cannot be used" in again.content.decode()
+
+    def test_a_made_up_or_expired_link_is_refused_the_same_way(self, world, product):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        path = self.raw_link(world, product)
+        Stakeholder.objects.update(token_expires_at=timezone.now() - timedelta(seconds=1))
+        expired = Client().get(path)
+        made_up = Client().get("/requirements/not-a-real-token/")
+        assert expired.status_code == made_up.status_code == 404
+
+        # Identical pages but for the per-response CSRF token: nothing tells the two apart.
+        def page(response):
+            return re.sub(r'"X-CSRFToken": "[^"]+"', "", response.content.decode())
+
+        assert page(expired) == page(made_up)
+
+    def test_a_member_of_another_organisation_cannot_use_someone_elses_link(self, world, product):
+        path = self.raw_link(world, product)
+        response = world.client_for(world.outsider).get(path)
+        assert response.status_code == 404
+        assert "Pat Product" not in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["list", "detail", "cell", "conflict", "questionnaire", "resend", "conflicts_panel"])
+def test_outsiders_get_404_everywhere(world, product, name):
+    sync_from_files()
+    requirement_save(
+        stakeholder=product,
+        dimension="deployment",
+        data={"op": "==", "value": "phone", "unit": "", "must_have": True, "weight": 5, "metric": ""},
+        by=world.owner,
+    )
+    conflict = Conflict.objects.create(
+        organisation=world.org,
+        proposal=world.proposal,
+        fingerprint="f",
+        kind="contradictory_targets",
+        severity="high",
+        title="t",
+        explanation="e",
+    )
+    p, s = world.proposal.pk, product.pk
+    url = {
+        "list": reverse("stakeholders:list", args=[p]),
+        "detail": reverse("stakeholders:detail", args=[p, s]),
+        "cell": reverse("stakeholders:cell", args=[p, s, "latency"]),
+        "conflict": reverse("stakeholders:conflict", args=[p, conflict.pk]),
+        "questionnaire": reverse("stakeholder_questionnaire", args=[p, s]),
+        "resend": reverse("stakeholders:resend", args=[p, s]),
+        "conflicts_panel": reverse("stakeholders:conflicts_panel", args=[p]),
+    }[name]
+    outsider = world.client_for(world.outsider)
+    assert outsider.get(url).status_code in (404, 405)
+    assert (
+        outsider.post(
+            url, {"decision": "d", "rationale": "r", "op": "<=", "value": "1", "unit": "ms", "weight": 3}
+        ).status_code
+        == 404
+    )
+    member = world.client_for(world.member)
+    if name in {"cell", "questionnaire", "resend"}:
+        assert member.post(url, {"op": "<=", "value": "1", "unit": "ms", "weight": 3}).status_code == 403
