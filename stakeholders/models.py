@@ -101,6 +101,21 @@ class Requirement(models.Model):
     def __str__(self) -> str:
         return f"{self.dimension} {self.op} {self.value} {self.unit}"
 
+    UNIT_WORDS = {"per_month": "a month", "per_second": "a second", "max_disparity": "gap", "level": ""}
+    OP_WORDS = {"<=": "at most", ">=": "at least", "==": ""}
+
+    @property
+    def target_display(self) -> str:
+        """The target as a person says it: "at most 100 ms", "at least 0.9 precision", "phone"."""
+        value = self.value
+        if isinstance(value, float):
+            value = f"{value:,.6f}".rstrip("0").rstrip(".")
+        elif isinstance(value, str):
+            value = value.replace("_", " ")
+        unit = self.UNIT_WORDS.get(self.unit, self.unit)
+        words = [self.OP_WORDS.get(self.op, self.op), str(value), unit, self.metric]
+        return " ".join(w for w in words if w)
+
 
 class Objective(models.Model):
     """What a stakeholder wants the system to optimise (e.g. relevance, fees, margin)."""

@@ -10,10 +10,17 @@ from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, Team, User
+from assessments.engine.bench import typical_answers
+from assessments.models import Answer
+from assessments.questionnaires_db import sync_from_files
+from assessments.services import assessment_complete, assessment_start
 from projects.models import Proposal, ProposalRevision, ProposalStatus, VolumePeriod
 from projects.services import proposal_create
+from stakeholders.models import Stakeholder
+from stakeholders.services import requirements_replace, stake_roles
 
 DEMO_PASSWORD = "mlfit-demo-2026"
 DEMO_PEOPLE = [
@@ -101,6 +108,51 @@ DEMO_PROPOSALS = [
     },
 ]
 
+
+def _need(dimension: str, op: str, value: object, unit: str, must: bool, weight: int = 3, metric: str = "") -> dict:
+    return {
+        "dimension": dimension,
+        "op": op,
+        "value": value,
+        "unit": unit,
+        "must_have": must,
+        "weight": weight,
+        "metric": metric,
+    }
+
+
+DEMO_STAKEHOLDERS = [
+    (
+        "Ines Okafor",
+        "ines@demo.mlfit.test",
+        "ml_engineering",
+        [_need("quality", ">=", 0.9, "", True, 5, "precision")],
+        [{"name": "accuracy", "direction": "maximise", "weight": 5}],
+    ),
+    ("Sam Reyes", "sam@demo.mlfit.test", "sales", [], [{"name": "fees", "direction": "maximise", "weight": 5}]),
+    (
+        "Priya Shah",
+        "priya@demo.mlfit.test",
+        "product",
+        [_need("latency", "<=", 100.0, "ms", True, 5)],
+        [{"name": "relevance", "direction": "maximise", "weight": 4}],
+    ),
+    (
+        "Theo Berg",
+        "theo@demo.mlfit.test",
+        "ml_platform",
+        [_need("freshness", ">=", 30.0, "days", False, 4)],
+        [{"name": "stability", "direction": "maximise", "weight": 4}],
+    ),
+    (
+        "Mo Hassan",
+        "mo@demo.mlfit.test",
+        "leadership",
+        [_need("cost", "<=", 5000.0, "per_month", True, 5)],
+        [{"name": "margin", "direction": "maximise", "weight": 5}],
+    ),
+]
+
 TOPICS = [
     ("Predict churn for", "customers likely to cancel in the next month"),
     ("Score leads for", "inbound leads worth a sales call"),
@@ -151,7 +203,39 @@ class Command(BaseCommand):
             data = {**spec, "team": teams[spec["team"]], "deadline": date.today() + timedelta(days=60 + 30 * index)}
             owner = people[Role.MEMBER] if index % 2 == 0 else people[Role.ADMIN]
             proposal_create(organisation=organisation, data={**data, "owner": owner}, by=owner)
+        sync_from_files()
+        self.seed_assessment(organisation, people[Role.MEMBER])
+        self.seed_stakeholders(organisation)
         return organisation
+
+    def seed_assessment(self, organisation: Organisation, by: User) -> None:
+        """The ticket router, assessed: a verdict to look at on the first visit."""
+        proposal = organisation.proposals.get(title=DEMO_PROPOSALS[0]["title"])
+        if proposal.assessments.exists():
+            return
+        assessment = assessment_start(proposal=proposal, by=by)
+        Answer.objects.bulk_create(
+            Answer(assessment=assessment, question_key=key, value=value, answered_by=by)
+            for key, value in typical_answers().items()
+        )
+        assessment_complete(assessment=assessment, by=by)
+
+    def seed_stakeholders(self, organisation: Organisation) -> None:
+        """The restaurant recommender's five stakeholders (METHODOLOGY §3), with their clashes."""
+        proposal = organisation.proposals.get(title=DEMO_PROPOSALS[1]["title"])
+        if proposal.stakeholders.exists():
+            return
+        roles = {role.key: role for role in stake_roles(organisation=organisation)}
+        for name, email, role, requirements, objectives in DEMO_STAKEHOLDERS:
+            stakeholder = Stakeholder.objects.create(
+                organisation=organisation,
+                proposal=proposal,
+                name=name,
+                email=email,
+                role=roles[role],
+                responded_at=timezone.now(),
+            )
+            requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=objectives, by=None)
 
     def seed_bulk(self, count: int, organisations: int, rng: random.Random) -> None:
         orgs = []
