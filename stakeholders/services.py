@@ -163,6 +163,16 @@ def requirement_delete(*, requirement: Requirement, by: User) -> None:
     conflicts_refresh(proposal=proposal, by=by)
 
 
+@transaction.atomic
+def requirements_set_weights(*, stakeholder: Stakeholder, weights: dict[str, int], by: User) -> None:
+    """Set the weights of a stakeholder's nice-to-haves (from AHP); must-haves keep theirs."""
+    for requirement in stakeholder.requirements.filter(dimension__in=weights, must_have=False):
+        requirement.weight = weights[requirement.dimension]
+        requirement.updated_by = by
+        requirement.save(update_fields=["weight", "updated_by", "updated_at"])
+    conflicts_refresh(proposal=stakeholder.proposal, by=by)
+
+
 @lru_cache(maxsize=1)
 def approach_profiles() -> tuple[detector.ApproachProfile, ...]:
     with PROFILES_PATH.open(encoding="utf-8") as fh:

@@ -1,6 +1,8 @@
 """Stakeholders of a proposal: the list, the matrix of requirements, a page per stakeholder,
 inline edits (htmx) and conflict resolutions."""
 
+from fractions import Fraction
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import get_object_for_member, member_required
 from projects.views import can_edit, get_proposal_for_member
+from stakeholders import ahp
 from stakeholders.forms import ConflictResolutionForm, RequirementForm, StakeholderForm
 from stakeholders.models import Conflict, ConflictStatus, Dimension, Requirement, Stakeholder
 from stakeholders.requirements import RULES
@@ -19,6 +22,7 @@ from stakeholders.services import (
     conflict_resolve,
     requirement_delete,
     requirement_save,
+    requirements_set_weights,
     stake_roles,
     stakeholder_add,
     stakeholder_invite,
@@ -191,6 +195,57 @@ def _cell_or_redirect(request: HttpRequest, context: dict) -> HttpResponse:
         return response
     messages.success(request, "Requirement saved.")
     return redirect("stakeholders:list", pk=context["proposal"].pk)
+
+
+# The 1-to-9 scale of METHODOLOGY §6.6, as choices between the left and the right item.
+AHP_CHOICES = [
+    ("9", "extremely more important"),
+    ("5", "much more important"),
+    ("3", "a little more important"),
+    ("1", "as important as"),
+    ("1/3", "a little less important than"),
+    ("1/5", "much less important than"),
+    ("1/9", "extremely less important than"),
+]
+
+
+@member_required()
+def compare_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    """Weigh a stakeholder's requirements by comparing them in pairs (AHP), with its CR."""
+    proposal, stakeholder = _get_stakeholder(request, pk, sid)
+    if not _may_edit_requirements(request, proposal, stakeholder):
+        raise PermissionDenied("Only the stakeholder, the proposal's owner or an admin can weigh these requirements.")
+    labels = dict(Dimension.choices)
+    dimensions = list(stakeholder.requirements.order_by("dimension").values_list("dimension", flat=True))
+    pairs = [(a, b) for i, a in enumerate(dimensions) for b in dimensions[i + 1 :]]
+    context = {"proposal": proposal, "stakeholder": stakeholder, "labels": labels, "choices": AHP_CHOICES}
+    if len(dimensions) < 2:
+        return render(request, "stakeholders/compare.html", {**context, "too_few": True})
+    judgments, chosen, error = {}, {}, ""
+    if request.method == "POST":
+        valid = {value for value, _ in AHP_CHOICES}
+        for a, b in pairs:
+            value = request.POST.get(f"{a}__{b}", "1")
+            if value not in valid:
+                error = "Choose one of the listed answers for every pair."
+                value = "1"
+            chosen[f"{a}__{b}"] = value
+            judgments[(a, b)] = float(Fraction(value))
+    result = None
+    if judgments and not error:
+        result = ahp.weigh(dimensions, ahp.matrix_from_judgments(dimensions, judgments))
+        if request.POST.get("action") == "apply":
+            requirements_set_weights(stakeholder=stakeholder, weights=ahp.to_scale(result.weights), by=request.user)
+            messages.success(request, "Weights applied to the nice-to-haves; must-haves stay must-haves.")
+            return redirect("stakeholders:detail", pk=pk, sid=sid)
+    context.update(
+        rows=[(a, b, labels[a], labels[b], chosen.get(f"{a}__{b}", "1")) for a, b in pairs],
+        result=result,
+        weights=[(labels[d], result.weights[d], ahp.to_scale(result.weights)[d]) for d in dimensions] if result else [],
+        error=error,
+        acceptable=ahp.ACCEPTABLE_CR,
+    )
+    return render(request, "stakeholders/compare.html", context, status=400 if error else 200)
 
 
 @member_required()

@@ -328,3 +328,40 @@ def test_outsiders_get_404_everywhere(world, product, name):
     member = world.client_for(world.member)
     if name in {"cell", "questionnaire", "resend"}:
         assert member.post(url, {"op": "<=", "value": "1", "unit": "ms", "weight": 3}).status_code == 403
+
+
+def test_pairwise_comparison_computes_weights_warns_on_inconsistency_and_applies(world, product):
+    for dimension, value, unit in [("latency", 100.0, "ms"), ("cost", 5000.0, "per_month"), ("model_size", 50.0, "MB")]:
+        requirement_save(
+            stakeholder=product,
+            dimension=dimension,
+            data={"op": "<=", "value": value, "unit": unit, "must_have": False, "weight": 3, "metric": ""},
+            by=world.owner,
+        )
+    url = reverse("stakeholders:compare", args=[world.proposal.pk, product.pk])
+    client = world.client_for(world.owner)
+    # cost > latency > model_size > cost: a cycle, strongly.
+    cycle = {"cost__latency": "9", "cost__model_size": "1/9", "latency__model_size": "9"}
+    page = client.post(url, {**cycle, "action": "compute"}).content.decode()
+    assert "contradict each other" in page
+    consistent = {"cost__latency": "3", "cost__model_size": "9", "latency__model_size": "3"}
+    page = client.post(url, {**consistent, "action": "compute"}).content.decode()
+    assert "hang together" in page
+    client.post(url, {**consistent, "action": "apply"})
+    weights = dict(Requirement.objects.filter(stakeholder=product).values_list("dimension", "weight"))
+    assert weights["cost"] == 5 and weights["cost"] > weights["latency"] > weights["model_size"]
+
+
+def test_pairwise_comparison_refuses_answers_off_the_scale(world, product):
+    for dimension, value, unit in [("latency", 100.0, "ms"), ("cost", 5000.0, "per_month")]:
+        requirement_save(
+            stakeholder=product,
+            dimension=dimension,
+            data={"op": "<=", "value": value, "unit": unit, "must_have": False, "weight": 3, "metric": ""},
+            by=world.owner,
+        )
+    url = reverse("stakeholders:compare", args=[world.proposal.pk, product.pk])
+    response = world.client_for(world.owner).post(url, {"cost__latency": "42", "action": "apply"})
+    assert response.status_code == 400
+    assert world.client_for(world.outsider).get(url).status_code == 404
+    assert world.client_for(world.reviewer).get(url).status_code == 403
