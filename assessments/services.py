@@ -23,7 +23,7 @@ from assessments.models import Answer, Assessment, AssessmentStatus, Questionnai
 from assessments.questionnaires_db import SUITABILITY_KEY, engine_questionnaire, latest_version
 from assessments.stakeholder_requirements import STAKEHOLDER_KEY, requirements_from_answers
 from projects.models import Proposal
-from projects.services import proposal_set_suitability
+from projects.services import proposal_inputs_changed, proposal_set_suitability
 from stakeholders.models import Stakeholder
 from stakeholders.services import conflicts_refresh, requirements_replace
 
@@ -132,6 +132,8 @@ def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: d
             )
         saved[key] = clean
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
+    if saved:
+        proposal_inputs_changed(proposal_id=assessment.proposal_id)
     return SaveOutcome(saved=saved, errors=errors)
 
 

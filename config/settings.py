@@ -180,6 +180,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# acks_late: a job whose worker dies is redelivered; the visibility timeout bounds how long Redis
+# waits before handing it to another worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reports": {"task": "assessments.tasks.sweep_reports", "schedule": 60.0},
+}
 
 # Production hardening: all on unless DEBUG, so `check --deploy` is clean.
 if not DEBUG:

@@ -39,6 +39,7 @@ urlpatterns = [
     path("proposals/", include("projects.urls")),
     path("proposals/<int:pk>/assessment/", include("assessments.urls")),
     path("proposals/<int:pk>/stakeholders/", include("stakeholders.urls")),
+    path("proposals/<int:pk>/reports/", include("assessments.report_urls")),
     path("requirements/<str:token>/", requirements_link_view, name="requirements_link"),
     path(
         "proposals/<int:pk>/stakeholders/<int:sid>/questionnaire/",

@@ -88,6 +88,9 @@ class Proposal(models.Model):
     # Open conflicts between stakeholders' requirements, summarised by the stakeholders app.
     open_conflicts = models.PositiveIntegerField(default=0)
     open_conflicts_severity = models.CharField(max_length=8, blank=True)
+    # When anything a trade-off report reads last changed (intake, answers, requirements); a report
+    # older than this is out of date. Set through projects.services.proposal_inputs_changed.
+    inputs_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

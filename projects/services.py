@@ -71,8 +71,9 @@ def proposal_update(*, proposal: Proposal, data: dict[str, Any], expected_versio
             # QuerySet.update() takes foreign keys by their column (team_id), so pass ids.
             attname = Proposal._meta.get_field(name).attname
             fields[attname] = getattr(data[name], "pk", data[name]) if attname != name else data[name]
+    now = timezone.now()
     updated = Proposal.objects.filter(pk=proposal.pk, version=expected_version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **fields
+        version=F("version") + 1, updated_at=now, inputs_changed_at=now, **fields
     )
     proposal.refresh_from_db()
     if not updated:
@@ -130,6 +131,11 @@ def draft_get(*, organisation: Organisation, user: User, proposal: Proposal | No
 
 def draft_discard(*, organisation: Organisation, user: User, proposal: Proposal | None) -> None:
     ProposalDraft.objects.filter(organisation=organisation, user=user, proposal=proposal).delete()
+
+
+def proposal_inputs_changed(*, proposal_id: int) -> None:
+    """Mark that something a report reads has changed, so the latest report shows as out of date."""
+    Proposal.objects.filter(pk=proposal_id).update(inputs_changed_at=timezone.now())
 
 
 def proposal_set_conflict_summary(*, proposal: Proposal, open_count: int, worst: str) -> None:

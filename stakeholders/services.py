@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User, hash_token
 from projects.models import Proposal
-from projects.services import proposal_set_conflict_summary
+from projects.services import proposal_inputs_changed, proposal_set_conflict_summary
 from stakeholders import conflicts as detector
 from stakeholders.models import (
     DEFAULT_STAKE_ROLES,
@@ -261,6 +261,8 @@ def conflicts_refresh(*, proposal: Proposal, by: User | None = None) -> list[Con
             conflict.save(update_fields=["status"])
             ConflictEvent.objects.create(conflict=conflict, action="gone", by=by)
     _summarise(proposal)
+    # Every path that changes requirements comes through here: the latest report is now stale.
+    proposal_inputs_changed(proposal_id=proposal.pk)
     return list(Conflict.objects.filter(proposal=proposal))
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +25,8 @@ from assessments.transfer import (
     parse_document,
 )
 from projects.models import Proposal
+from stakeholders.models import Conflict, ConflictEvent, ConflictStatus, Objective, Requirement, Stakeholder
+from stakeholders.services import conflict_resolve, requirement_save, stake_roles, stakeholder_add
 from tests.factories import MembershipFactory, TeamFactory
 
 EXAMPLE = Path(settings.BASE_DIR) / "docs" / "example-import.json"
@@ -42,8 +45,37 @@ def proposal(title: str = "Churn", answers: dict | None = None, status: str = "i
     }
 
 
-def counts() -> tuple[int, int, int]:
-    return Proposal.objects.count(), Assessment.objects.count(), Answer.objects.count()
+def counts() -> tuple[int, ...]:
+    models = (Proposal, Assessment, Answer, Stakeholder, Requirement, Objective, Conflict)
+    return tuple(model.objects.count() for model in models)
+
+
+def stakeholder(email: str = "pat@example.test", role: str = "product", **fields) -> dict:
+    return {"name": "Pat Product", "email": email, "role": role, **fields}
+
+
+def freshness(op: str, days: int, **fields) -> dict:
+    return {"dimension": "freshness", "op": op, "value": days, "unit": "days", "must_have": True, **fields}
+
+
+def at_odds() -> list[dict]:
+    """Two stakeholders who contradict each other on freshness, and hold competing objectives."""
+    return [
+        stakeholder(
+            "sam@support.test",
+            "end_users",
+            name="Sam",
+            requirements=[freshness("<=", 7)],
+            objectives=[{"name": "freshness", "direction": "maximise", "weight": 4}],
+        ),
+        stakeholder(
+            "dana@platform.test",
+            "ml_platform",
+            name="Dana",
+            requirements=[freshness(">=", 30)],
+            objectives=[{"name": "stability", "direction": "maximise", "weight": 5}],
+        ),
+    ]
 
 
 def refused(world, data: dict) -> list[str]:
@@ -77,14 +109,38 @@ def test_the_documented_example_imports(world, questionnaire_version):
     assert open_one.answers.get(question_key="data_issues").value == ["missing_values", "rare_outcome"]
     assert open_one.answers.get(question_key="expert_accuracy").value == "unknown"
 
+    sam, engineer, dana = Stakeholder.objects.filter(proposal=routed).order_by("pk")
+    assert (sam.email, sam.role.key, sam.user, sam.token_hash) == ("sam.okafor@support.example", "end_users", None, "")
+    assert (engineer.user, engineer.name) == (world.member, world.member.get_full_name())
+    # Stored in each dimension's canonical unit, as the matrix would store them.
+    assert {(r.dimension, r.op, r.value, r.unit) for r in Requirement.objects.filter(stakeholder__in=[sam, dana])} == {
+        ("freshness", "<=", 7.0, "days"),
+        ("latency", "<=", 2000.0, "ms"),
+        ("freshness", ">=", 30.0, "days"),
+        ("cost", "<=", 2000.0, "per_month"),
+    }
+    assert Requirement.objects.get(stakeholder=engineer, dimension="quality").value == 0.85
+    # Detected here, and the file's decision on the freshness contradiction is kept.
+    conflicts = {c.kind: c for c in Conflict.objects.filter(proposal=routed)}
+    assert set(conflicts) == {"contradictory_targets", "competing_objectives"}
+    decided = conflicts["contradictory_targets"]
+    assert (decided.status, decided.resolved_by) == (ConflictStatus.RESOLVED, world.admin)
+    assert decided.decision == "Retrain weekly, release to production monthly behind a canary"
+    assert conflicts["competing_objectives"].status == ConflictStatus.OPEN
+    routed.refresh_from_db()
+    assert (routed.open_conflicts, routed.open_conflicts_severity) == (1, "high")
+    assert not Stakeholder.objects.filter(proposal=forecast).exists()
+
 
 def test_a_round_trip_into_another_organisation_keeps_answers_and_verdicts(world, questionnaire_version):
     TeamFactory(organisation=world.org, name="Customer support")
     import_proposals(organisation=world.org, data=load_document(path=EXAMPLE), by=world.admin)
     exported = export_organisation(organisation=world.org)
 
-    # Another organisation has other people: the file names its owners, and it has the team.
+    # Another organisation has other people: the file names its owners, and it has the team and
+    # the member who is a stakeholder.
     TeamFactory(organisation=world.other_org, name="Customer support")
+    MembershipFactory(organisation=world.other_org, user=world.member)
     moved = copy.deepcopy(exported)
     for item in moved["proposals"]:
         item["owner"] = "outsider@globex.test"
@@ -102,6 +158,113 @@ def test_a_round_trip_into_another_organisation_keeps_answers_and_verdicts(world
     assert [comparable(p) for p in again["proposals"]] == [comparable(p) for p in exported["proposals"]]
     completed = [p for p in again["proposals"] if p["assessment"] and p["assessment"]["status"] == "completed"]
     assert [p["assessment"]["result"]["verdict"] for p in completed] == ["fit_with_caveats"]
+    # Stakeholders, requirements and conflicts came along (compared whole above).
+    (routed,) = [p for p in again["proposals"] if p["stakeholders"]]
+    assert [len(s["requirements"]) for s in routed["stakeholders"]] == [2, 2, 2]
+    assert [(c["kind"], c["severity"], c["status"]) for c in routed["conflicts"]] == [
+        ("contradictory_targets", "high", "resolved"),
+        ("competing_objectives", "high", "open"),
+    ]
+
+
+def test_a_round_trip_keeps_requirements_conflicts_and_decisions_made_in_the_app(world, questionnaire_version):
+    """Stakeholders added and resolved through the services, as the pages do, then moved."""
+    roles = {role.key: role for role in stake_roles(organisation=world.org)}
+    # No labels: retraining weekly is at odds with the suitability answers too.
+    (imported,) = import_proposals(
+        organisation=world.org,
+        data=document(proposal(answers={**typical_answers(), "labels_available": "no"}, status="completed")),
+        by=world.admin,
+    )
+    imported = Proposal.objects.get(pk=imported.pk)  # as a page loads it, with the suitability facts
+    for who, role, op, days in [
+        ("sam@support.test", "end_users", "<=", 7),
+        ("dana@platform.test", "ml_platform", ">=", 30),
+    ]:
+        added = stakeholder_add(
+            proposal=imported, role=roles[role], by=world.owner, link_url=lambda s, raw: raw, name=who, email=who
+        )
+        data = {"op": op, "value": float(days), "unit": "days", "must_have": True, "weight": 5, "metric": ""}
+        requirement_save(stakeholder=added, dimension="freshness", data=data, by=world.owner)
+    contradiction = Conflict.objects.get(proposal=imported, kind="contradictory_targets")
+    conflict_resolve(conflict=contradiction, decision="Weekly", rationale="Labels come first.", by=world.owner)
+    exported = export_organisation(organisation=world.org)
+
+    mail.outbox.clear()
+    moved = copy.deepcopy(exported)
+    for item in moved["proposals"]:
+        item["owner"] = None
+    import_proposals(organisation=world.other_org, data=parse_document(json.dumps(moved)), by=world.outsider)
+    assert mail.outbox == []
+    again = export_organisation(organisation=world.other_org)
+
+    def summary(data: dict) -> list:
+        (item,) = [p for p in data["proposals"] if p["stakeholders"]]
+        requirements = [(s["email"], s["role"], s["requirements"]) for s in item["stakeholders"]]
+        conflicts = [
+            (c["kind"], c["severity"], c["status"], c["decision"], c["fingerprint"]) for c in item["conflicts"]
+        ]
+        return [requirements, conflicts]
+
+    assert summary(again) == summary(exported)
+    kinds = [(kind, severity, status) for kind, severity, status, *_ in summary(again)[1]]
+    assert kinds == [
+        ("contradictory_targets", "high", "resolved"),
+        ("suitability_mismatch", "high", "open"),
+    ]
+    restored = Conflict.objects.get(organisation=world.other_org, kind="contradictory_targets")
+    assert (restored.decision, restored.rationale, restored.resolved_by) == (
+        "Weekly",
+        "Labels come first.",
+        world.outsider,
+    )
+    assert list(ConflictEvent.objects.filter(conflict=restored).values_list("action", flat=True)) == [
+        "detected",
+        "resolved",
+    ]
+
+
+def test_imported_conflicts_are_detected_again_not_trusted(world, questionnaire_version):
+    made_up = {
+        "kind": "contradictory_targets",
+        "severity": "high",
+        "title": "Made up",
+        "status": "open",
+        "stakeholders": ["pat@example.test"],
+        "fingerprint": "0123456789abcdef",
+    }
+    decided_elsewhere = {**made_up, "status": "resolved", "decision": "Ignore it", "rationale": "No reason."}
+    item = proposal(stakeholders=[stakeholder(requirements=[freshness("<=", 7)])])
+    item["conflicts"] = [made_up, decided_elsewhere]
+    (imported,) = import_proposals(organisation=world.org, data=document(item), by=world.admin)
+    assert not Conflict.objects.filter(proposal=imported).exists()
+
+
+def test_a_decision_is_kept_only_on_the_conflict_found_again(world, questionnaire_version):
+    item = proposal(stakeholders=at_odds())
+    import_proposals(organisation=world.org, data=document(item), by=world.admin)
+    (exported,) = [p for p in export_organisation(organisation=world.org)["proposals"] if p["title"] == "Churn"]
+    contradiction, competing = exported["conflicts"]
+    decided = {"status": "resolved", "decision": "Monthly", "rationale": "Platform first."}
+    # Dana now accepts weekly updates: the contradiction is gone, its decision with it; the
+    # competing objectives stay, and so does the decision on them.
+    exported["stakeholders"][1]["requirements"] = [freshness(">=", 7)]
+    exported["conflicts"] = [contradiction | decided, competing | decided | {"decision": "Decouple"}]
+    (second,) = import_proposals(organisation=world.org, data=document(exported), by=world.admin)
+    assert list(Conflict.objects.filter(proposal=second).values_list("kind", "status", "decision")) == [
+        ("competing_objectives", "resolved", "Decouple")
+    ]
+
+
+def test_imported_stakeholders_are_not_emailed(world, questionnaire_version, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        (imported,) = import_proposals(
+            organisation=world.org, data=document(proposal(stakeholders=at_odds())), by=world.admin
+        )
+    assert mail.outbox == []
+    assert set(Stakeholder.objects.filter(proposal=imported).values_list("token_hash", "invited_at")) == {("", None)}
+    # They count as having answered: their requirements are in the file.
+    assert not Stakeholder.objects.filter(proposal=imported, responded_at=None).exists()
 
 
 def test_an_imported_result_is_recomputed_not_trusted(world, questionnaire_version):
@@ -213,6 +376,156 @@ def test_a_bad_assessment_is_refused_naming_the_key(world, questionnaire_version
     errors = refused(world, document(item))
     assert len(errors) == 1
     assert errors[0].startswith(expected)
+
+
+ROLES = "ml_engineering, product, sales, ml_platform, leadership, legal, data_owner, end_users"
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"requirements": [freshness("<=", 0)]},
+            "requirements[0].value: Freshness (retrain every) must be above 0 days",
+        ),
+        (
+            {"requirements": [{"dimension": "latency", "op": "<=", "value": 100, "unit": "kg"}]},
+            "requirements[0].unit: Latency (p95) is measured in ms, s, not 'kg'",
+        ),
+        (
+            {"requirements": [{"dimension": "quality", "op": ">=", "value": 1.2, "metric": "precision"}]},
+            "requirements[0].value: Prediction quality can be at most 1",
+        ),
+        (
+            {"requirements": [{"dimension": "cost", "op": "<=", "value": "lots", "unit": "per_month"}]},
+            "requirements[0].value: Cost needs a number",
+        ),
+        (
+            {"requirements": [{"dimension": "deployment", "op": "==", "value": "moon"}]},
+            "requirements[0].value: choose one of: server, browser, phone, device",
+        ),
+        (
+            {"requirements": [{"dimension": "latency", "op": "<=", "value": True, "unit": "ms"}]},
+            "requirements[0].value: expected a number or text, got true/false",
+        ),
+        (
+            {"requirements": [{"dimension": "colour", "op": "==", "value": "blue"}]},
+            "requirements[0].dimension: unknown dimension 'colour'",
+        ),
+        (
+            {"requirements": [{"dimension": "fairness", "op": ">=", "value": 0.1}]},
+            "requirements[0].op: Fairness (largest gap between groups) takes <=, not '>='",
+        ),
+        ({"requirements": [{"op": "<=", "value": 1}]}, "requirements[0].dimension: required"),
+        (
+            {"requirements": [freshness("<=", 7, weight=0)]},
+            "requirements[0].weight: expected a whole number from 1 to 5",
+        ),
+        (
+            {"requirements": [freshness("<=", 7, weight="3")]},
+            "requirements[0].weight: expected a whole number from 1 to 5",
+        ),
+        ({"requirements": [freshness("<=", 7, must_have="yes")]}, "requirements[0].must_have: expected true or false"),
+        ({"requirements": [freshness("<=", 7, metric="m" * 41)]}, "requirements[0].metric: at most 40 characters"),
+        ({"requirements": [freshness("<=", 7, note="x")]}, "requirements[0].note: unknown field"),
+        (
+            {"requirements": [freshness("<=", 7), freshness(">=", 1)]},
+            "requirements[1].dimension: requirements[0] is on freshness already",
+        ),
+        ({"requirements": {"freshness": 7}}, "requirements: expected a list of requirements, got an object"),
+        (
+            {"objectives": [{"name": "fees", "direction": "up"}]},
+            "objectives[0].direction: expected one of maximise, minimise, got 'up'",
+        ),
+        (
+            {"objectives": [{"name": "fees", "direction": "maximise", "weight": 6}]},
+            "objectives[0].weight: expected a whole number from 1 to 5, got 6",
+        ),
+        ({"objectives": [{"name": " ", "direction": "maximise"}]}, "objectives[0].name: required"),
+        (
+            {"objectives": [{"name": "fees", "direction": "maximise"}, {"name": "fees", "direction": "minimise"}]},
+            "objectives[1].name: objectives[0] is 'fees' already",
+        ),
+        (
+            {"role": "lawyers"},
+            f"role: got 'lawyers'; expected the key of one of the organisation's stake roles: {ROLES}",
+        ),
+        ({"role": None}, "role: required; expected the key"),
+        ({"email": "not an email"}, "email: 'not an email' is not a valid email address"),
+        ({"email": 7}, "email: expected text, got a number"),
+        ({"name": ""}, "name: required for someone who is not a member"),
+        ({"name": "n" * 151}, "name: at most 150 characters"),
+        ({"member": "yes"}, "member: expected true or false, got text"),
+        (
+            {"member": True, "email": "outsider@globex.test"},
+            "email: 'outsider@globex.test' is not the email of a member of this organisation",
+        ),
+        ({"phone": "555"}, "phone: unknown field"),
+    ],
+)
+def test_a_bad_stakeholder_is_refused_naming_the_path(world, questionnaire_version, fields, expected):
+    errors = refused(world, document(proposal(stakeholders=[stakeholder(**fields)])))
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"proposals[0].stakeholders[0].{expected}")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"email": "x@y.test"}, "proposals[0].stakeholders: expected a list of stakeholders or null, got an object"),
+        (["x@y.test"], "proposals[0].stakeholders[0]: expected an object, got text"),
+    ],
+)
+def test_stakeholders_of_the_wrong_shape_are_refused(world, questionnaire_version, value, expected):
+    assert refused(world, document(proposal(stakeholders=value))) == [expected]
+
+
+def test_the_same_email_twice_is_refused_whatever_its_case(world, questionnaire_version):
+    (error,) = refused(world, document(proposal(stakeholders=[stakeholder(), stakeholder(" PAT@example.test")])))
+    assert error == (
+        "proposals[0].stakeholders[1].email: 'pat@example.test' is already a stakeholder of this proposal"
+        " (proposals[0].stakeholders[0])"
+    )
+
+
+def test_every_bad_stakeholder_value_is_listed_and_nothing_is_written(world, questionnaire_version):
+    good = proposal("Good", stakeholders=at_odds())
+    bad = proposal(
+        "Bad",
+        stakeholders=[
+            stakeholder(
+                requirements=[freshness("<=", -1), {"dimension": "latency", "op": "<=", "value": 1, "unit": "h"}]
+            ),
+            stakeholder("lee@law.test", "lawyers", objectives=[{"name": "fees", "direction": "up"}]),
+        ],
+    )
+    errors = refused(world, document(good, bad))
+    assert [e.split(":")[0] for e in errors] == [
+        "proposals[1].stakeholders[0].requirements[0].value",
+        "proposals[1].stakeholders[0].requirements[1].unit",
+        "proposals[1].stakeholders[1].role",
+        "proposals[1].stakeholders[1].objectives[0].direction",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("conflict", "expected"),
+    [
+        ({"status": "closed"}, "conflicts[0].status: expected one of open, resolved, gone, got 'closed'"),
+        ({"status": "resolved", "decision": "Ship"}, "conflicts[0].rationale: a resolved conflict needs its rationale"),
+        (
+            {"status": "resolved", "decision": "Ship", "rationale": "Why", "fingerprint": None},
+            "conflicts[0].fingerprint: a resolved conflict needs its fingerprint",
+        ),
+        ({"status": "resolved", "decision": "d" * 301, "rationale": "Why"}, "conflicts[0].decision: at most 300"),
+        ({"id": 3}, "conflicts[0].id: unknown field"),
+    ],
+)
+def test_a_bad_conflict_is_refused_naming_the_path(world, questionnaire_version, conflict, expected):
+    item = proposal(stakeholders=at_odds())
+    item["conflicts"] = [{"fingerprint": "0123456789abcdef", **conflict}]
+    (error,) = refused(world, document(item))
+    assert error.startswith(f"proposals[0].{expected}")
 
 
 def test_a_completed_assessment_missing_answers_names_the_missing_keys(world, questionnaire_version):
@@ -349,16 +662,20 @@ def test_the_export_takes_the_latest_assessment_round(world, questionnaire_versi
 def test_the_export_query_count_does_not_grow_with_proposals(world, questionnaire_version):
     def queries_for(n: int) -> int:
         Proposal.objects.filter(organisation=world.org).delete()
-        items = [proposal(f"P{i}", answers=typical_answers(), status="completed") for i in range(n)]
+        items = [
+            proposal(f"P{i}", answers=typical_answers(), status="completed", stakeholders=at_odds()) for i in range(n)
+        ]
         items.append(proposal("Open", answers={"has_data": "yes"}))
         import_proposals(organisation=world.org, data=document(*items), by=world.admin)
         with CaptureQueriesContext(connection) as captured:
             exported = export_organisation(organisation=world.org)
         assert len(exported["proposals"]) == n + 1
+        assert sum(len(p["conflicts"]) for p in exported["proposals"]) == 2 * n
         return len(captured.captured_queries)
 
-    # 1: proposals with team and owner, 2: their assessments with questionnaire, 3: the answers.
-    assert queries_for(1) == queries_for(10) == 3
+    # 1: proposals with team and owner, 2: their assessments with questionnaire, 3: the answers,
+    # 4: the stakeholders with their role, 5: their requirements, 6: their objectives, 7: conflicts.
+    assert queries_for(1) == queries_for(10) == 7
 
 
 # --------------------------------------------------------------------------------------------

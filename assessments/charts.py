@@ -1,0 +1,135 @@
+"""Report charts as SVG, drawn by matplotlib on the server and used by the page and the PDF alike.
+
+Text stays text in the SVG (svg.fonttype "none"), so it is selectable in the PDF and readable by
+screen readers; each chart also gets a <title> for its accessible name.
+"""
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and workers
+
+import matplotlib.pyplot as plt
+
+STYLE = {
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+ACCENT, MUTED, OK = "#2456c9", "#9aa5b5", "#1d7a46"
+
+
+def _svg(fig: Any, title: str, prefix: str) -> str:
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Title": title, "Date": None})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG is inlined in HTML
+    # Several charts share one page: matplotlib's ids (figure_1, patch_1...) must not collide.
+    svg = (
+        svg.replace('id="', f'id="{prefix}-')
+        .replace("url(#", f"url(#{prefix}-")
+        .replace('href="#', f'href="#{prefix}-')
+    )
+    return svg.replace(">", f' role="img" aria-label="{title}">', 1)
+
+
+def _labels(results: dict[str, Any]) -> dict[str, str]:
+    return {a["key"]: a["label"] for a in results.get("approaches", [])}
+
+
+def ranking_bars(results: dict[str, Any]) -> str:
+    ranking = results.get("weighted_sum") or []
+    if not ranking:
+        return ""
+    labels = _labels(results)
+    topsis = {t["key"]: t["closeness"] for t in results.get("topsis", [])}
+    names = [labels.get(r["key"], r["key"]) for r in ranking][::-1]
+    scores = [r["score"] for r in ranking][::-1]
+    closeness = [topsis.get(r["key"], 0.0) for r in ranking][::-1]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(names) + 0.9))
+        positions = range(len(names))
+        ax.barh([p + 0.2 for p in positions], scores, height=0.38, color=ACCENT, label="Weighted sum")
+        ax.barh([p - 0.2 for p in positions], closeness, height=0.38, color=MUTED, label="TOPSIS closeness")
+        ax.set_yticks(list(positions), names)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("Score (0 to 1, higher is better)")
+        ax.legend(loc="lower right", frameon=False)
+        return _svg(fig, "Ranking of the approaches", "ranking")
+
+
+def heatmap(results: dict[str, Any]) -> str:
+    matrix = results.get("matrix_normalised") or []
+    if not matrix:
+        return ""
+    labels = _labels(results)
+    rows = [labels.get(k, k) for k in results.get("matrix_approaches", [])]
+    columns = [f"{c['label']}\n(w {c['weight']:.2f})" for c in results.get("criteria", [])]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(max(4.5, 0.95 * len(columns) + 2.5), 0.42 * len(rows) + 1.4))
+        image = ax.imshow(matrix, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+        ax.set_xticks(range(len(columns)), columns, rotation=0)
+        ax.set_yticks(range(len(rows)), rows)
+        for i, row in enumerate(matrix):
+            for j, value in enumerate(row):
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="normalised (1 = best)")
+        return _svg(fig, "Criteria by approach", "heatmap")
+
+
+def pareto_chart(results: dict[str, Any]) -> str:
+    """The two heaviest criteria against each other, the Pareto set (on all criteria) highlighted."""
+    criteria = results.get("criteria") or []
+    matrix = results.get("matrix_normalised") or []
+    if len(criteria) < 2 or not matrix:
+        return ""
+    order = sorted(range(len(criteria)), key=lambda j: -criteria[j]["weight"])[:2]
+    x, y = order
+    labels = _labels(results)
+    keys = results.get("matrix_approaches", [])
+    pareto = set(results.get("pareto", []))
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        for key, row in zip(keys, matrix, strict=True):
+            on = key in pareto
+            ax.scatter(row[x], row[y], s=60, color=OK if on else MUTED, zorder=3)
+            ax.annotate(labels.get(key, key), (row[x], row[y]), textcoords="offset points", xytext=(6, 4), fontsize=8)
+        ax.set_xlabel(f"{criteria[x]['label']} (normalised, 1 = best)")
+        ax.set_ylabel(f"{criteria[y]['label']} (normalised, 1 = best)")
+        ax.set_xlim(-0.05, 1.25)
+        ax.set_ylim(-0.05, 1.1)
+        ax.scatter([], [], color=OK, label="Pareto set (on every criterion)")
+        ax.scatter([], [], color=MUTED, label="dominated")
+        ax.legend(loc="lower left", frameon=False, fontsize=8)
+        return _svg(fig, "Pareto chart of the two heaviest criteria", "pareto")
+
+
+def sensitivity_chart(results: dict[str, Any]) -> str:
+    sensitivity = results.get("sensitivity")
+    if not sensitivity:
+        return ""
+    labels = _labels(results)
+    probabilities = sorted(sensitivity["probability_first"].items(), key=lambda kv: kv[1])
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.4, 0.4 * len(probabilities) + 0.9))
+        ax.barh([labels.get(k, k) for k, _ in probabilities], [p for _, p in probabilities], color=ACCENT)
+        for i, (_, p) in enumerate(probabilities):
+            ax.text(p + 0.01, i, f"{p:.0%}", va="center", fontsize=8)
+        ax.set_xlim(0, 1.1)
+        ax.set_xlabel(f"Probability of ranking first over {sensitivity['samples']:,} sampled weightings")
+        return _svg(fig, "Sensitivity: probability of ranking first", "sensitivity")
+
+
+def render_all(results: dict[str, Any]) -> dict[str, str]:
+    return {
+        "ranking": ranking_bars(results),
+        "heatmap": heatmap(results),
+        "pareto": pareto_chart(results),
+        "sensitivity": sensitivity_chart(results),
+    }

@@ -1,0 +1,58 @@
+"""Celery tasks: thin, they take an id and call a service (ARCHITECTURE.md)."""
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+
+from assessments.reports import report_fail, report_pdf_fail, report_pdf_run, report_run, report_sweep
+
+# Transient: the database or the network hiccuped; the job is retried with backoff.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_kwargs={"max_retries": 5},
+    soft_time_limit=120,
+    time_limit=150,
+)
+def compute_report(self, report_id: int) -> str:
+    try:
+        return report_run(report_id=report_id)
+    except TRANSIENT:
+        raise
+    except SoftTimeLimitExceeded:
+        report_fail(report_id=report_id, reason="The computation took longer than two minutes and was stopped.")
+        return "failed"
+    except Exception as exc:
+        report_fail(report_id=report_id, reason=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(acks_late=True)
+def sweep_reports() -> dict[str, int]:
+    return report_sweep()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_kwargs={"max_retries": 5},
+    soft_time_limit=60,
+    time_limit=90,
+)
+def render_report_pdf(report_id: int) -> str:
+    try:
+        return report_pdf_run(report_id=report_id)
+    except TRANSIENT:
+        raise
+    except Exception as exc:
+        report_pdf_fail(report_id=report_id, reason=f"{type(exc).__name__}: {exc}")
+        raise

@@ -1,0 +1,82 @@
+"""From a report's frozen JSON inputs to the trade-off engine, and back to JSON results."""
+
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from assessments import charts
+from assessments.engine import tradeoffs
+
+NOT_ASSESSED_CAVEAT = (
+    "The ML suitability assessment is not completed, so this comparison assumes ML is worth "
+    "considering; complete the assessment to know."
+)
+
+
+@lru_cache(maxsize=1)
+def _approaches_file() -> dict[str, Any]:
+    with tradeoffs.APPROACHES_PATH.open(encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+
+
+def approaches_definition() -> dict[str, Any]:
+    """The candidate approaches as data, frozen into each report's inputs (with their version)."""
+    return _approaches_file()
+
+
+def engine_inputs(inputs: dict[str, Any]) -> tradeoffs.TradeoffInputs:
+    suitability = inputs.get("suitability") or {}
+    verdict = suitability.get("verdict")
+    caveats = tuple(suitability.get("caveats") or ())
+    if verdict not in tradeoffs.VERDICTS:
+        verdict, caveats = "fit_with_caveats", (NOT_ASSESSED_CAVEAT, *caveats)
+    stakeholders = tuple(
+        tradeoffs.Stakeholder(
+            id=str(s["id"]),
+            name=s["name"],
+            role=s.get("role_label") or s.get("role", ""),
+            requirements=tuple(
+                tradeoffs.Requirement(
+                    id=str(r["id"]),
+                    dimension=r["dimension"],
+                    op=r["op"],
+                    value=tuple(r["value"]) if isinstance(r["value"], list) else r["value"],
+                    must_have=r["must_have"],
+                    weight=float(r["weight"]),
+                    unit=r.get("unit", ""),
+                    metric=r.get("metric", ""),
+                )
+                for r in s["requirements"]
+            ),
+            objectives=tuple(
+                tradeoffs.Objective(
+                    id=f"{s['id']}-{o['name']}", name=o["name"], direction=o["direction"], weight=float(o["weight"])
+                )
+                for o in s["objectives"]
+            ),
+        )
+        for s in inputs.get("stakeholders", [])
+    )
+    return tradeoffs.TradeoffInputs(
+        approaches=tradeoffs.load_approaches(inputs["approaches"]),
+        stakeholders=stakeholders,
+        verdict=verdict,
+        answers=suitability.get("answers") or {},
+        caveats=caveats,
+    )
+
+
+def compute_results(inputs: dict[str, Any], progress: Callable[[int, str], None]) -> dict[str, Any]:
+    """The engine's report as JSON, with its charts; `progress` is told each step as it starts."""
+    progress(15, "Building the decision matrix from the approaches and the requirements")
+    engine_in = engine_inputs(inputs)
+    progress(30, "Ranking the approaches and sampling 2,000 weight vectors for the sensitivity")
+    report = tradeoffs.compare(engine_in)
+    progress(80, "Drawing the charts")
+    results = asdict(report)
+    results["charts"] = charts.render_all(results)
+    progress(95, "Writing the report")
+    return results
