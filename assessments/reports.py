@@ -9,10 +9,12 @@ re-queues a job whose worker died or fails it after too many attempts.
 
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -129,10 +131,15 @@ def report_retry(*, report: Report) -> Report:
 
 
 def _progress(report_id: int) -> Callable[[int, str], None]:
+    pause = settings.REPORT_STEP_PAUSE
+
     def update(percent: int, note: str) -> None:
         Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(
             progress=max(0, min(100, percent)), progress_note=note[:200], heartbeat_at=timezone.now()
         )
+        if pause:
+            # Only the fault tests set this: it holds each step open long enough to kill the worker.
+            time.sleep(pause)
 
     return update
 

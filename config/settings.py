@@ -209,5 +209,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 
+# Seconds a report job pauses after each step. 0 in real use; the fault tests set it through the
+# environment of the worker they start, to kill that worker in the middle of a job.
+REPORT_STEP_PAUSE = float(os.environ.get("MLFIT_REPORT_STEP_PAUSE", "0"))
+
 # Invitations stay valid this long.
 INVITATION_MAX_AGE_DAYS = 7
