@@ -43,6 +43,7 @@ class MembershipAdmin(admin.ModelAdmin):
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation"]
+    filter_horizontal = ["members"]
     list_filter = ["organisation"]
     search_fields = ["name"]
 

@@ -154,7 +154,8 @@ def report_run(*, report_id: int) -> str:
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(pk=report_id).first()
         if report is None or report.status in (ReportStatus.SUCCEEDED, ReportStatus.FAILED):
-            return report.status if report else "missing"
+            # Said apart from a run that wrote the result, so the worker's log tells the two apart.
+            return f"already {report.status}" if report else "missing"
         report.status = ReportStatus.RUNNING
         report.attempts += 1
         report.started_at = report.started_at or timezone.now()

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_htmx.http import push_url, reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
 
 from accounts.tenancy import get_object_for_member, member_required
 from assessments.engine import Questionnaire, missing_required
@@ -187,7 +187,8 @@ def section_view(request: HttpRequest, pk: int, aid: int, section: str) -> HttpR
     target = {"next": context["next"], "back": context["previous"]}.get(nav)
     if nav == "review" or (nav == "next" and target is None):
         url = reverse("assessments:review", kwargs={"pk": pk, "aid": aid})
-        return redirect(url)
+        # A redirect would be followed inside the XHR and swapped into the form: send the browser.
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if target is None:
         target = current.key
     assessment_move_to(assessment=assessment, section_key=target)

@@ -9,7 +9,7 @@ from accounts.models import Role
 from accounts.tenancy import get_object_for_member
 from projects.forms import ProposalForm
 from projects.models import Proposal, ProposalStatus, VolumePeriod
-from projects.selectors import ProposalFilters, proposal_list
+from projects.selectors import ProposalFilters, proposal_list, proposals_for
 from projects.services import VersionConflict, proposal_create, proposal_update
 
 router = Router(tags=["proposals"])
@@ -76,12 +76,17 @@ def _validated(request: HttpRequest, payload: ProposalIn, instance: Proposal | N
 @paginate(LimitOffsetPagination)
 def list_proposals(request: HttpRequest, q: str = "", status: ProposalStatus | None = None):
     filters = ProposalFilters(q=q[:200], status=status or "")
-    return proposal_list(organisation=request.organisation, filters=filters)
+    return proposal_list(
+        organisation=request.organisation,
+        filters=filters,
+        user=request.user,
+        is_admin=request.membership.has_role(Role.ADMIN),
+    )
 
 
 @router.get("/proposals/{proposal_id}", response=ProposalOut)
 def get_proposal(request: HttpRequest, proposal_id: int):
-    return get_object_for_member(request, Proposal.objects.all(), pk=proposal_id)
+    return get_object_for_member(request, proposals_for(request), pk=proposal_id)
 
 
 @router.post("/proposals", response={201: ProposalOut})
@@ -92,7 +97,7 @@ def create_proposal(request: HttpRequest, payload: ProposalIn):
 
 @router.put("/proposals/{proposal_id}", response={200: ProposalOut})
 def update_proposal(request: HttpRequest, proposal_id: int, payload: ProposalUpdateIn):
-    proposal = get_object_for_member(request, Proposal.objects.all(), pk=proposal_id)
+    proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
     if proposal.owner_id != request.user.pk and not request.membership.has_role(Role.ADMIN):
         raise HttpError(403, "Only the proposal's owner or an admin can change it.")
     data = _validated(request, payload, instance=proposal)

@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts.models import Organisation, Team, User
-from projects.models import EDITABLE_FIELDS, Proposal, ProposalStatus
+from projects.models import EDITABLE_FIELDS, Proposal, ProposalStatus, Visibility
 from projects.selectors import SORTS
 
 
@@ -27,12 +27,18 @@ class ProposalForm(forms.ModelForm):
         self.fields["owner"].queryset = User.objects.filter(memberships__organisation=organisation).order_by("email")
         self.fields["team"].queryset = Team.objects.filter(organisation=organisation)
         self.fields["team"].empty_label = "No team"
+        # Imports and API clients that say nothing of sharing keep the default (or the current value).
+        self.fields["visibility"].required = False
         self.fields["owner"].required = self.instance.pk is not None
         self.fields["expected_volume"].widget.attrs.update(min=0)
         for field in self.fields.values():
             if isinstance(field, forms.CharField) and field.max_length:
                 # The browser stops at the limit too, but the server check is the one that counts.
                 field.widget.attrs.setdefault("maxlength", field.max_length)
+
+
+    def clean_visibility(self) -> str:
+        return self.cleaned_data["visibility"] or self.instance.visibility or Visibility.ORGANISATION
 
 
 class ProposalFilterForm(forms.Form):

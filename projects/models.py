@@ -16,6 +16,12 @@ class ProposalStatus(models.TextChoices):
     ARCHIVED = "archived", "Archived"
 
 
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private: the owner, its stakeholders and the admins"
+    TEAM = "team", "Shared with its team"
+    ORGANISATION = "organisation", "Shared with the whole organisation"
+
+
 class VolumePeriod(models.TextChoices):
     SECOND = "second", "per second"
     DAY = "day", "per day"
@@ -40,6 +46,7 @@ EDITABLE_FIELDS = [
     "deadline",
     "team",
     "owner",
+    "visibility",
 ]
 
 
@@ -75,6 +82,11 @@ class Proposal(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_proposals")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT)
+    # Who may see the proposal and its reports (projects.selectors.visible_to); admins see all.
+    visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.ORGANISATION)
+    # Members given access to a private or team proposal: its stakeholders who are members,
+    # added by the stakeholders app through projects.services.proposal_grant_access.
+    readers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="readable_proposals", blank=True)
     # Optimistic locking: every save must name the version it started from (projects.services).
     version = models.PositiveIntegerField(default=1)
     # A summary of the latest completed suitability assessment, written by the assessments app

@@ -1,12 +1,13 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from accounts.models import Organisation
-from projects.models import Proposal, ProposalStatus
+from accounts.models import Organisation, Team
+from projects.models import Proposal, ProposalStatus, Visibility
 
 SORTS = {
     "updated": ("-updated_at", "Recently updated"),
@@ -78,8 +79,34 @@ def proposal_rows(rows: Iterable[dict]) -> list[ProposalRow]:
     ]
 
 
-def proposal_list(*, organisation: Organisation, filters: ProposalFilters) -> QuerySet[Proposal]:
-    queryset = organisation.proposals.select_related("owner", "team")
+def visible_to(queryset: QuerySet[Proposal], *, user: Any, is_admin: bool) -> QuerySet[Proposal]:
+    """Only the proposals this member may see: shared with the organisation, owned, shared with
+    one of their teams, or opened to them as a stakeholder. Admins see every proposal.
+
+    EXISTS subqueries rather than joins, so a proposal never appears twice and the page count
+    stays one query.
+    """
+    if is_admin:
+        return queryset
+    in_team = Team.members.through.objects.filter(team_id=OuterRef("team_id"), user_id=user.pk)
+    reader = Proposal.readers.through.objects.filter(proposal_id=OuterRef("pk"), user_id=user.pk)
+    return queryset.filter(
+        Q(visibility=Visibility.ORGANISATION)
+        | Q(owner_id=user.pk)
+        | (Q(visibility=Visibility.TEAM) & Exists(in_team))
+        | Exists(reader)
+    )
+
+
+def proposals_for(request: Any) -> QuerySet[Proposal]:
+    """Every proposal the signed-in member (or API token) may see; callers still scope by id."""
+    return visible_to(Proposal.objects.all(), user=request.user, is_admin=request.membership.has_role("admin"))
+
+
+def proposal_list(
+    *, organisation: Organisation, filters: ProposalFilters, user: Any, is_admin: bool
+) -> QuerySet[Proposal]:
+    queryset = visible_to(organisation.proposals.select_related("owner", "team"), user=user, is_admin=is_admin)
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     else:

@@ -133,6 +133,11 @@ def draft_discard(*, organisation: Organisation, user: User, proposal: Proposal 
     ProposalDraft.objects.filter(organisation=organisation, user=user, proposal=proposal).delete()
 
 
+def proposal_grant_access(*, proposal: Proposal, user: User) -> None:
+    """Let a member see a private or team proposal (a stakeholder of it)."""
+    proposal.readers.add(user)
+
+
 def proposal_inputs_changed(*, proposal_id: int) -> None:
     """Mark that something a report reads has changed, so the latest report shows as out of date."""
     Proposal.objects.filter(pk=proposal_id).update(inputs_changed_at=timezone.now())

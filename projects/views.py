@@ -12,7 +12,7 @@ from accounts.models import Role
 from accounts.tenancy import get_object_for_member, member_required
 from projects.forms import ProposalFilterForm, ProposalForm
 from projects.models import Proposal
-from projects.selectors import LIST_COLUMNS, ProposalFilters, proposal_list, proposal_rows
+from projects.selectors import LIST_COLUMNS, ProposalFilters, proposal_list, proposal_rows, visible_to
 from projects.services import (
     VersionConflict,
     draft_discard,
@@ -30,9 +30,16 @@ PAGE_SIZE = 25
 def get_proposal_for_member(request: HttpRequest, pk: int, *, write: bool = False) -> Proposal:
     """A proposal of the member's organisation: 404 for outsiders, 403 for edits by others.
 
-    The owner and the organisation's admins may change a proposal; every member may read it.
+    The owner and the organisation's admins may change a proposal; the members it is shared with
+    may read it (projects.selectors.visible_to).
     """
-    proposal = get_object_for_member(request, Proposal.objects.select_related("owner", "team", "created_by"), pk=pk)
+    queryset = visible_to(
+        Proposal.objects.select_related("owner", "team", "created_by"),
+        user=request.user,
+        is_admin=request.membership.has_role(Role.ADMIN),
+    )
+    # A proposal the member may not see answers like one that does not exist: 404.
+    proposal = get_object_for_member(request, queryset, pk=pk)
     if write and not can_edit(request, proposal):
         raise PermissionDenied("Only the proposal's owner or an admin can change it.")
     return proposal
@@ -55,7 +62,12 @@ def proposal_list_view(request: HttpRequest) -> HttpResponse:
             owner=data["owner"],
             sort=data["sort"] or "updated",
         )
-    queryset = proposal_list(organisation=request.organisation, filters=filters).values(*LIST_COLUMNS)
+    queryset = proposal_list(
+        organisation=request.organisation,
+        filters=filters,
+        user=request.user,
+        is_admin=request.membership.has_role(Role.ADMIN),
+    ).values(*LIST_COLUMNS)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

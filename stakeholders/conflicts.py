@@ -977,7 +977,7 @@ def _interval_pair(*, ceiling: _Target, floor: _Target, rules: ConflictRules) ->
     return _conflict(
         kind="contradictory_targets",
         severity=_contradiction_severity([a, b], rules),
-        title=f"Contradictory {_DIMENSION_WORDS[dimension]} targets",
+        title=f"Contradictory {_DIMENSION_WORDS[dimension].removesuffix(' target')} targets",
         explanation=f"{_between(a, b, rules)}. No value satisfies both.",
         resolutions=resolutions,
         items=[a, b],
@@ -1000,7 +1000,7 @@ def _choice_pair(first: _Target, second: _Target, rules: ConflictRules) -> Confl
     return _conflict(
         kind="contradictory_targets",
         severity=_contradiction_severity([a, b], rules),
-        title=f"Contradictory {_DIMENSION_WORDS[dimension]} targets",
+        title=f"Contradictory {_DIMENSION_WORDS[dimension].removesuffix(' target')} targets",
         explanation=f"{_between(a, b, rules)}. No single {_DIMENSION_WORDS[dimension]} satisfies both.",
         resolutions=resolutions,
         items=[a, b],
@@ -1014,7 +1014,7 @@ def _choice_none_common(group: Sequence[_Target], rules: ConflictRules) -> Confl
     return _conflict(
         kind="contradictory_targets",
         severity=_contradiction_severity(reqs, rules),
-        title=f"Contradictory {_DIMENSION_WORDS[dimension]} targets",
+        title=f"Contradictory {_DIMENSION_WORDS[dimension].removesuffix(' target')} targets",
         explanation=(
             f"Any two of these can be met together, but no single {_DIMENSION_WORDS[dimension]} meets all of them: "
             + "; ".join(_stated(req, rules) for req in reqs)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, User, hash_token
 from projects.models import Proposal
-from projects.services import proposal_inputs_changed, proposal_set_conflict_summary
+from projects.services import proposal_grant_access, proposal_inputs_changed, proposal_set_conflict_summary
 from stakeholders import conflicts as detector
 from stakeholders.models import (
     DEFAULT_STAKE_ROLES,
@@ -79,6 +79,9 @@ def stakeholder_add(
         role=role,
         invited_by=by,
     )
+    if user is not None:
+        # A member who is a stakeholder sees the proposal even when it is private.
+        proposal_grant_access(proposal=proposal, user=user)
     stakeholder_invite(stakeholder=stakeholder, by=by, link_url=link_url)
     return stakeholder
 

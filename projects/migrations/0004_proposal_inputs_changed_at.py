@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0003_proposal_open_conflicts_and_more'),
+        ("projects", "0003_proposal_open_conflicts_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='proposal',
-            name='inputs_changed_at',
+            model_name="proposal",
+            name="inputs_changed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

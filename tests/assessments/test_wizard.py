@@ -194,3 +194,14 @@ def test_the_wizard_query_count_is_constant(world, questionnaire_version, django
     # session, user, membership, proposal, assessment, answers; nothing per question.
     with django_assert_max_num_queries(7):
         assert client.get(section_url(world, assessment, first)).status_code == 200
+
+
+def test_htmx_review_sends_the_browser_to_the_review_page(world, questionnaire_version):
+    client = world.client_for(world.owner)
+    assessment = start(world, client)
+    q = engine_questionnaire(questionnaire_version)
+    response = post_section(
+        client, section_url(world, assessment, q.sections[-1].key), {}, nav="review", HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("assessments:review", args=[world.proposal.pk, assessment.pk])

@@ -22,6 +22,7 @@ def form_data(**overrides) -> dict:
         "deadline": "2027-03-01",
         "team": "",
         "owner": "",
+        "visibility": "organisation",
     }
     data.update(overrides)
     return data
@@ -233,7 +234,7 @@ def test_a_draft_identical_to_the_saved_proposal_is_not_offered(world):
     owner = world.client_for(world.owner)
     owner.post(
         reverse("projects:autosave", args=[p.pk]),
-        {"title": p.title, "problem": p.problem, "version": "1", "volume_period": "day", "owner": str(world.owner.pk)},
+        {"title": p.title, "problem": p.problem, "version": "1", "volume_period": "day", "owner": str(world.owner.pk), "visibility": "organisation"},
     )
     page = owner.get(reverse("projects:edit", args=[p.pk]))
     assert page.context["draft"] is None
