@@ -234,7 +234,14 @@ def test_a_draft_identical_to_the_saved_proposal_is_not_offered(world):
     owner = world.client_for(world.owner)
     owner.post(
         reverse("projects:autosave", args=[p.pk]),
-        {"title": p.title, "problem": p.problem, "version": "1", "volume_period": "day", "owner": str(world.owner.pk), "visibility": "organisation"},
+        {
+            "title": p.title,
+            "problem": p.problem,
+            "version": "1",
+            "volume_period": "day",
+            "owner": str(world.owner.pk),
+            "visibility": "organisation",
+        },
     )
     page = owner.get(reverse("projects:edit", args=[p.pk]))
     assert page.context["draft"] is None
