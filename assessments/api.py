@@ -2,7 +2,9 @@
 proposal's stakeholders, their requirements and the conflicts between them.
 
 Authentication is global (config.api.TokenAuth sets request.organisation, .membership, .user).
-Every proposal is fetched through the token's organisation, so an outsider gets 404; changing
+Every proposal is fetched through the token's organisation and what the member may see
+(projects.selectors.proposals_for), so an outsider, or a member a private proposal is not shared
+with, gets 404; changing
 answers, stakeholders or conflicts takes the proposal's owner or an admin (403 for other
 members), reading takes any member. As on the web page, a member who is a stakeholder may also
 replace their own requirements.
@@ -37,6 +39,7 @@ from assessments.services import (
 )
 from assessments.transfer import requirements_check, stakeholder_check
 from projects.models import Proposal
+from projects.selectors import proposals_for
 from stakeholders.models import ConflictStatus, Requirement, Stakeholder
 from stakeholders.services import conflict_resolve, requirements_replace, stake_roles, stakeholder_add
 
@@ -150,7 +153,8 @@ def _may_edit(request: HttpRequest, proposal: Proposal) -> bool:
 def _proposal_for(
     request: HttpRequest, proposal_id: int, *, write: bool = False, action: str = "change its assessment"
 ) -> Proposal:
-    proposal = get_object_for_member(request, Proposal.objects.all(), pk=proposal_id)
+    # Only proposals the member may see: a private one of someone else is 404, as if it did not exist.
+    proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
     if write and not _may_edit(request, proposal):
         raise HttpError(403, f"Only the proposal's owner or an admin can {action}.")
     return proposal

@@ -36,7 +36,7 @@ from assessments.services import (
 )
 from projects.forms import ProposalForm
 from projects.models import EDITABLE_FIELDS, Proposal
-from projects.services import proposal_create
+from projects.services import proposal_create, proposal_grant_access
 from stakeholders.conflicts import fingerprint
 from stakeholders.models import (
     Conflict,
@@ -248,12 +248,17 @@ def portable_refs(
 def portable_fingerprint(conflict: Conflict, refs: dict[str, str]) -> str:
     """The conflict's fingerprint in terms another database shares, so an import can recognise it.
 
-    The stored fingerprint hashes row ids, which an import renumbers; this one hashes the kind,
-    what is in conflict by stakeholder email and dimension (or objective name), and the title,
-    which tells apart the suitability checks the stored fingerprint separates by their answers.
+    The stored fingerprint hashes the kind and row ids, which an import renumbers; this one hashes
+    the kind and what is in conflict by stakeholder email and dimension (or objective name). That
+    is unique for every kind but one, as the stored fingerprint is: two suitability checks can
+    flag one requirement, and the stored fingerprint tells them apart by the answers involved,
+    which are not kept. Their titles (the rules file's, one per check) stand in for them; other
+    titles are left out, so a change of wording does not lose a decision.
     """
     parts = [refs.get(str(item), f"removed:{item}") for item in conflict.requirement_ids]
-    return fingerprint(conflict.kind, [*parts, f"title:{conflict.title}"])
+    if conflict.kind == ConflictKind.SUITABILITY:
+        parts.append(f"title:{conflict.title}")
+    return fingerprint(conflict.kind, parts)
 
 
 def _assessment_out(assessment: Assessment) -> dict[str, Any]:
@@ -916,6 +921,10 @@ def _add_stakeholders(*, proposal: Proposal, planned: list[_PlannedStakeholder],
         for stakeholder, item in zip(stakeholders, planned, strict=True)
         for spec in item.objectives
     )
+    for item in planned:
+        if item.user is not None:
+            # As stakeholder_add does: a member who is a stakeholder sees the proposal even when private.
+            proposal_grant_access(proposal=proposal, user=item.user)
 
 
 def _restore_decisions(*, proposal: Proposal, decisions: list[_PlannedDecision], by: User) -> None:

@@ -179,8 +179,9 @@ def section_view(request: HttpRequest, pk: int, aid: int, section: str) -> HttpR
         shown_after = {q.key for s, qs in sections_after if s.key == current.key for q in qs}
         context = _wizard_context(request, assessment, questionnaire, current, answers)
         if request.htmx and shown_after == shown_before:
-            return render(request, "assessments/wizard.html#save-status", {**context, "saved": True})
-        response = render(request, "assessments/wizard.html#wizard", context)
+            # The small answer also refreshes the progress bar and count, out of band.
+            return render(request, "assessments/wizard.html#save-status", {**context, "saved": True, "oob": True})
+        response = render(request, "assessments/wizard.html#wizard", {**context, "saved": True})
         return reswap(retarget(response, "#wizard"), "outerHTML") if request.htmx else redirect(request.path)
 
     context = _wizard_context(request, assessment, questionnaire, current, answers)
@@ -244,10 +245,12 @@ def complete_view(request: HttpRequest, pk: int, aid: int) -> HttpResponse:
 def result_view(request: HttpRequest, pk: int, aid: int) -> HttpResponse:
     assessment = _get_assessment(request, pk, aid)
     latest = latest_version(assessment.questionnaire.key)
+    result = live_result(assessment)
     context = {
         "proposal": assessment.proposal,
         "assessment": assessment,
-        "result": live_result(assessment),
+        "result": result,
+        "held_back": [f["label"] for f in result["findings"] if f["criterion"] in result.get("held_back_by", [])],
         "can_edit": can_edit(request, assessment.proposal),
         "newer_version": latest if latest and latest.pk != assessment.questionnaire_id else None,
     }
