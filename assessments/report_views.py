@@ -4,6 +4,8 @@ import csv
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +14,8 @@ from accounts.tenancy import get_object_for_member, member_required
 from assessments.models import Report, ReportStatus
 from assessments.report_present import present
 from assessments.reports import report_is_stale, report_pdf_request, report_request, report_retry
+from projects.models import Proposal
+from projects.selectors import proposals_for
 from projects.views import can_edit, get_proposal_for_member
 
 # Polling stops by itself once the job is done: htmx treats status 286 as "stop polling".
@@ -187,3 +191,50 @@ def report_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
         "headlines": ((older.results or {}).get("headline", ""), (newer.results or {}).get("headline", "")),
     }
     return render(request, "reports/compare.html", context)
+
+
+LIBRARY_PAGE_SIZE = 25
+
+
+@member_required()
+def report_library_view(request: HttpRequest) -> HttpResponse:
+    """Every report the member may see across the organisation: search, filters, newest first."""
+    q = request.GET.get("q", "").strip()[:200]
+    status = request.GET.get("status", "")
+    verdict = request.GET.get("verdict", "")
+    visible = proposals_for(request).filter(organisation=request.organisation)
+    reports = (
+        Report.objects.filter(organisation=request.organisation, proposal__in=visible)
+        .select_related("proposal", "requested_by")
+        .only(
+            "pk",
+            "status",
+            "created_at",
+            "headline",
+            "proposal__id",
+            "proposal__title",
+            "proposal__suitability_verdict",
+            "requested_by__name",
+            "requested_by__email",
+        )
+        .order_by("-created_at", "-pk")
+    )
+    if q:
+        reports = reports.filter(Q(proposal__title__icontains=q) | Q(headline__icontains=q))
+    if status in ReportStatus.values:
+        reports = reports.filter(status=status)
+    if verdict in Proposal.SUITABILITY_LABELS:
+        reports = reports.filter(proposal__suitability_verdict=verdict)
+    page = Paginator(reports, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "q": q,
+        "status": status,
+        "verdict": verdict,
+        "statuses": ReportStatus.choices,
+        "verdicts": list(Proposal.SUITABILITY_LABELS.items()),
+        "query": query.urlencode(),
+    }
+    return render(request, "reports/library.html", context)

@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from accounts.forms import EmailAuthenticationForm
+from assessments.report_views import report_library_view
 from assessments.stakeholder_views import requirements_link_view, stakeholder_questionnaire_view
 from config.api import api
 
@@ -40,6 +41,7 @@ urlpatterns = [
     path("proposals/<int:pk>/assessment/", include("assessments.urls")),
     path("proposals/<int:pk>/stakeholders/", include("stakeholders.urls")),
     path("proposals/<int:pk>/reports/", include("assessments.report_urls")),
+    path("reports/", report_library_view, name="report_library"),
     path("requirements/<str:token>/", requirements_link_view, name="requirements_link"),
     path(
         "proposals/<int:pk>/stakeholders/<int:sid>/questionnaire/",
