@@ -26,7 +26,7 @@ run: setup
 	@echo "MLFit is at http://$(HOST):$(PORT)/  (sign in as member@demo.mlfit.test / mlfit-demo-2026)"
 	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
 		echo "Starting a Celery worker beside the web server"; \
-		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
+		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \
 		WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
 		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	else \
