@@ -622,11 +622,108 @@ def wizard_section(ctx: BenchContext) -> Section:
     )
 
 
+def _run_json(ctx: BenchContext, code: str, marker: str, timeout: int = 600) -> dict:
+    """Run Python in the bench environment (Django set up) and parse the line `MARKER {json}`."""
+    proc = subprocess.run(  # noqa: S603
+        [str(PYTHON), "-c", f"import django; django.setup()\n{code}"],
+        cwd=ROOT,
+        env=ctx.env,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    match = re.search(rf"^{marker} (.*)$", proc.stdout, re.MULTILINE)
+    if proc.returncode != 0 or not match:
+        raise BenchError(f"{marker}: exit {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-1500:]}")
+    return json.loads(match.group(1))
+
+
+TRADEOFFS_GOAL_MS = 50.0
+TRADEOFFS_CODE = """
+import json
+from assessments.engine.tradeoffs_bench import tradeoffs_bench
+print("TRADEOFFS " + json.dumps(tradeoffs_bench(runs=20)))
+"""
+
+
+def tradeoffs_section(ctx: BenchContext) -> Section:
+    data = _run_json(ctx, TRADEOFFS_CODE, "TRADEOFFS")
+    print(f"trade-off engine: {data}", flush=True)
+    goal = f"< {TRADEOFFS_GOAL_MS:g} ms"
+    return Section(
+        title="Trade-off engine",
+        rows=[
+            Row("20 stakeholders x 8 approaches x 2,000 samples: mean (wall)", ms(data["mean_ms"])),
+            Row("... p95 (wall)", ms(data["p95_ms"]), goal, data["p95_ms"] < TRADEOFFS_GOAL_MS),
+            Row("... mean (CPU)", ms(data["cpu_mean_ms"]), goal, data["cpu_mean_ms"] < TRADEOFFS_GOAL_MS),
+        ],
+        notes=["`assessments.engine.tradeoffs_bench.tradeoffs_bench(runs=20)`, in a process of its own."],
+    )
+
+
+PDF_GOAL_S = 1.0
+PDF_RATIO_GOAL = 1.5
+# The demo report (the ticket router, with its completed assessment) against a plain document of
+# the same page count, laid out by the same WeasyPrint in the same process.
+PDF_CODE = """
+import json, statistics, time
+from weasyprint import HTML
+from accounts.models import Organisation
+from assessments.models import Report, ReportStatus
+from assessments.pdf import render_pdf
+from assessments.reports import report_request, report_run
+org = Organisation.objects.get(slug="demo")
+proposal = org.proposals.get(title__startswith="Route support tickets")
+report, _ = report_request(proposal=proposal, by=proposal.owner)
+report_run(report_id=report.pk)
+report = Report.objects.get(pk=report.pk)
+render_pdf(report)  # warm-up: fonts, templates
+timings = []
+for _ in range(5):
+    t = time.perf_counter(); data = render_pdf(report); timings.append(time.perf_counter() - t)
+from assessments.pdf import report_html
+count = len(HTML(string=report_html(report)).render().pages)
+paragraph = "<p>" + "Plain text for a page of the same length. " * 40 + "</p>"
+plain = "<html><body style='font-family: DejaVu Sans'>" + "".join(
+    f"<h2>Section {i}</h2>" + paragraph * 2 + "<div style='break-after: page'></div>" for i in range(count)
+) + "</body></html>"
+HTML(string=plain).write_pdf()
+plain_timings = []
+for _ in range(5):
+    t = time.perf_counter(); HTML(string=plain).write_pdf(); plain_timings.append(time.perf_counter() - t)
+print("PDF " + json.dumps({"median_s": statistics.median(timings), "pages": count,
+      "plain_median_s": statistics.median(plain_timings)}))
+"""
+
+
+def pdf_section(ctx: BenchContext) -> Section:
+    data = _run_json(ctx, PDF_CODE, "PDF")
+    print(f"PDF: {data}", flush=True)
+    ratio = data["median_s"] / data["plain_median_s"]
+    return Section(
+        title="PDF",
+        rows=[
+            Row(
+                f"demo report PDF ({data['pages']} pages), median of 5",
+                f"{data['median_s']:.2f} s",
+                f"< {PDF_GOAL_S:g} s",
+                data["median_s"] < PDF_GOAL_S,
+            ),
+            Row(f"plain document of {data['pages']} pages, median of 5", f"{data['plain_median_s']:.2f} s"),
+            Row("report PDF ÷ plain PDF", f"{ratio:.2f}", f"< {PDF_RATIO_GOAL:g}", ratio < PDF_RATIO_GOAL),
+        ],
+        notes=["WeasyPrint in one process after a warm-up; the report's charts are inline SVG."],
+    )
+
+
 SECTIONS: list[Callable[[BenchContext], Section | None]] = [
     seeding_section,
     pages_section,
     wizard_section,
     engine_section,
+    tradeoffs_section,
+    pdf_section,
 ]
 
 
