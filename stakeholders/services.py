@@ -135,6 +135,8 @@ def requirements_replace(
     *, stakeholder: Stakeholder, requirements: list[dict[str, Any]], objectives: list[dict[str, Any]], by: User | None
 ) -> None:
     """Set a stakeholder's requirements and objectives to exactly these, then re-detect conflicts."""
+    # Two replacements at once would both insert the same (stakeholder, dimension): take turns.
+    Stakeholder.objects.select_for_update().filter(pk=stakeholder.pk).first()
     stakeholder.requirements.all().delete()
     stakeholder.objectives.all().delete()
     Requirement.objects.bulk_create(

@@ -6,6 +6,7 @@ from django.test import Client
 from accounts.models import ApiToken
 from assessments.engine.bench import typical_answers
 from assessments.models import Answer, Assessment, AssessmentStatus
+from projects.models import Proposal, Visibility
 from tests.conftest import membership
 
 
@@ -48,6 +49,14 @@ def test_an_outsider_gets_404_everywhere(world, questionnaire_version, api):
     assert outsider.get(assessment_url(world)).status_code == 404
     assert outsider.post(complete_url(world)).status_code == 404
     assert not Assessment.objects.exists()
+
+
+def test_a_private_proposal_is_404_for_members_it_is_not_shared_with(world, questionnaire_version, api):
+    put(api(world.owner), world, {"has_data": "yes"})
+    Proposal.objects.filter(pk=world.proposal.pk).update(visibility=Visibility.PRIVATE)
+    assert api(world.member).get(assessment_url(world)).status_code == 404
+    assert put(api(world.member), world, {"has_data": "no"}).status_code == 404
+    assert api(world.admin).get(assessment_url(world)).status_code == 200
 
 
 def test_a_member_who_is_not_the_owner_cannot_put_answers(world, questionnaire_version, api):

@@ -256,6 +256,31 @@ def test_a_decision_is_kept_only_on_the_conflict_found_again(world, questionnair
     ]
 
 
+def test_a_member_who_is_a_stakeholder_of_a_private_proposal_sees_it(world, questionnaire_version):
+    member = stakeholder("MEMBER@acme.test", "ml_engineering", name="", member=True)
+    item = proposal(visibility="private", stakeholders=[member])
+    (imported,) = import_proposals(organisation=world.org, data=document(item), by=world.admin)
+    assert imported.visibility == "private"
+    assert list(imported.readers.all()) == [world.member]
+    (engineer,) = Stakeholder.objects.filter(proposal=imported)
+    assert (engineer.user, engineer.email, engineer.name) == (world.member, "member@acme.test", world.member.name)
+
+
+def test_the_exported_fingerprint_holds_across_databases_and_wording(world, questionnaire_version):
+    import_proposals(organisation=world.org, data=document(proposal(stakeholders=at_odds())), by=world.admin)
+
+    def fingerprints() -> list[str]:
+        (item,) = [p for p in export_organisation(organisation=world.org)["proposals"] if p["stakeholders"]]
+        return [c["fingerprint"] for c in item["conflicts"]]
+
+    before = fingerprints()
+    stored = set(Conflict.objects.values_list("fingerprint", flat=True))
+    assert len(before) == 2
+    assert not stored & set(before)  # the stored ones hash row ids
+    Conflict.objects.update(title="Reworded")
+    assert fingerprints() == before
+
+
 def test_imported_stakeholders_are_not_emailed(world, questionnaire_version, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         (imported,) = import_proposals(

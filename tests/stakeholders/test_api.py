@@ -8,6 +8,7 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import ApiToken
+from projects.models import Proposal, Visibility
 from stakeholders.models import Conflict, ConflictEvent, ConflictStatus, Objective, Requirement, Stakeholder
 from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
 from tests.conftest import membership
@@ -161,6 +162,15 @@ def test_a_member_who_is_the_stakeholder_replaces_their_own_requirements(world, 
     assert put_requirements(client, world, engineer, [LATENCY]).status_code == 200
     assert put_requirements(client, world, product, [LATENCY]).status_code == 403
     assert list(Requirement.objects.values_list("stakeholder", "dimension")) == [(engineer.pk, "latency")]
+
+
+def test_a_private_proposal_is_404_for_members_it_is_not_shared_with(world, api, product, engineer, conflict):
+    Proposal.objects.filter(pk=world.proposal.pk).update(visibility=Visibility.PRIVATE)
+    reviewer = api(world.reviewer)
+    assert reviewer.get(f"{base(world)}/stakeholders").status_code == 404
+    assert reviewer.get(f"{base(world)}/conflicts").status_code == 404
+    # The engineer is a stakeholder who is a member: added, they were let in.
+    assert api(world.member).get(f"{base(world)}/conflicts").status_code == 200
 
 
 def test_every_member_reads(world, api, product, conflict):
