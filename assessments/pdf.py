@@ -15,14 +15,14 @@ from stakeholders.models import Conflict, ConflictStatus
 def _suitability(report: Report) -> dict[str, Any] | None:
     """The suitability answers as frozen in the report, in words, with the assessment's findings."""
     frozen = report.inputs.get("suitability") or {}
-    assessment = (
-        Assessment.objects.filter(
-            proposal=report.proposal, stakeholder__isnull=True, verdict=frozen.get("verdict") or "-"
-        )
-        .select_related("questionnaire")
-        .order_by("-created_at")
-        .first()
-    )
+    # The assessment the report froze, by id (reports made before ids were frozen: the latest
+    # with the same verdict).
+    candidates = Assessment.objects.filter(proposal=report.proposal, stakeholder__isnull=True)
+    if frozen.get("assessment_id"):
+        candidates = candidates.filter(pk=frozen["assessment_id"])
+    else:
+        candidates = candidates.filter(verdict=frozen.get("verdict") or "-")
+    assessment = candidates.select_related("questionnaire").order_by("-created_at").first()
     if assessment is None:
         return None
     questionnaire = engine_questionnaire(assessment.questionnaire)

@@ -18,9 +18,6 @@ from projects.models import Proposal
 from projects.selectors import proposals_for
 from projects.views import can_edit, get_proposal_for_member
 
-# Polling stops by itself once the job is done: htmx treats status 286 as "stop polling".
-STOP_POLLING = 286
-
 
 def _get_report(request: HttpRequest, pk: int, rid: int, *, full: bool = True):
     proposal = get_proposal_for_member(request, pk)

@@ -26,6 +26,7 @@ from projects.models import EDITABLE_FIELDS, Proposal
 from stakeholders.models import Stakeholder
 
 ENGINE_VERSION = "1"
+REPORT_FIELDS = tuple(name for name in EDITABLE_FIELDS if name != "visibility")
 MAX_ATTEMPTS = 3
 # A running job bumps its heartbeat at every step; one silent this long has lost its worker.
 STALE_AFTER = timedelta(minutes=5)
@@ -41,8 +42,10 @@ def report_inputs(*, proposal: Proposal) -> dict[str, Any]:
     )
     return {
         "engine_version": ENGINE_VERSION,
-        "proposal": {name: value for name, value in proposal.snapshot().items() if name in EDITABLE_FIELDS},
+        # Who may see the proposal is not an input to the decision: changing it makes no new report.
+        "proposal": {name: value for name, value in proposal.snapshot().items() if name in REPORT_FIELDS},
         "suitability": {
+            "assessment_id": assessment.pk if assessment else None,
             "questionnaire_version": assessment.questionnaire.version if assessment else None,
             "status": assessment.status if assessment else None,
             "verdict": assessment.verdict if assessment and assessment.verdict else None,
@@ -88,6 +91,9 @@ def _enqueue(report: Report) -> None:
     from assessments.tasks import compute_report  # the task module imports this one
 
     report_id = report.pk
+    # The heartbeat of a queued report is when it was last sent: the sweep re-sends it only after
+    # it has waited STALE_AFTER since then, not on every sweep.
+    Report.objects.filter(pk=report_id).update(heartbeat_at=timezone.now())
     transaction.on_commit(lambda: compute_report.delay(report_id))
 
 
@@ -204,7 +210,7 @@ def report_sweep(*, now=None) -> dict[str, int]:
             requeued += 1
     # A queued report whose message was lost (broker restarted) is sent again after a while too.
     lost = Report.objects.filter(
-        status=ReportStatus.QUEUED, created_at__lt=now - STALE_AFTER, attempts__lt=MAX_ATTEMPTS
+        status=ReportStatus.QUEUED, heartbeat_at__lt=now - STALE_AFTER, attempts__lt=MAX_ATTEMPTS
     )
     for report in lost:
         _enqueue(report)
