@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, Report
 from assessments.questionnaires_db import engine_questionnaire
-from assessments.report_present import present
+from assessments.report_present import charts_for, present
 from stakeholders.models import Conflict, ConflictStatus
 
 
@@ -40,6 +40,7 @@ def report_html(report: Report, *, base_url: str = "") -> str:
         "proposal": report.proposal,
         "results": report.results,
         "view": present(report.results),
+        "charts": charts_for(report),
         "suitability": _suitability(report),
         "stakeholders": report.inputs.get("stakeholders", []),
         "conflicts": list(conflicts),

@@ -3,6 +3,19 @@ cannot look a dict up by a variable key, so tables are built here, row by row.""
 
 from typing import Any
 
+from django.core.cache import cache
+
+from assessments import charts
+from assessments.models import Report
+
+
+def charts_for(report: Report) -> dict[str, str]:
+    """The report's SVG charts, drawn once and cached: a report never changes after it is computed."""
+    if not report.results:
+        return {}
+    key = f"report-charts:{report.pk}:{report.inputs_hash[:16]}"
+    return cache.get_or_set(key, lambda: charts.render_all(report.results), timeout=None)
+
 
 def present(results: dict[str, Any] | None) -> dict[str, Any]:
     if not results:

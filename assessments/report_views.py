@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import get_object_for_member, member_required
 from assessments.models import Report, ReportStatus
-from assessments.report_present import present
+from assessments.report_present import charts_for, present
 from assessments.reports import report_is_stale, report_pdf_request, report_request, report_retry
 from projects.models import Proposal
 from projects.selectors import proposals_for
@@ -56,6 +56,7 @@ def report_detail_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
         "report": report,
         "results": report.results,
         "view": present(report.results),
+        "charts": charts_for(report),
         "stale": report_is_stale(proposal=proposal, report=report),
         "can_edit": can_edit(request, proposal),
     }

@@ -7,7 +7,6 @@ from typing import Any
 
 import yaml
 
-from assessments import charts
 from assessments.engine import tradeoffs
 
 NOT_ASSESSED_CAVEAT = (
@@ -70,13 +69,11 @@ def engine_inputs(inputs: dict[str, Any]) -> tradeoffs.TradeoffInputs:
 
 
 def compute_results(inputs: dict[str, Any], progress: Callable[[int, str], None]) -> dict[str, Any]:
-    """The engine's report as JSON, with its charts; `progress` is told each step as it starts."""
+    """The engine's report as JSON; `progress` is told each step as it starts. Charts are drawn when
+    first shown (assessments.report_present.charts_for), which keeps the job to the engine."""
     progress(15, "Building the decision matrix from the approaches and the requirements")
     engine_in = engine_inputs(inputs)
     progress(30, "Ranking the approaches and sampling 2,000 weight vectors for the sensitivity")
     report = tradeoffs.compare(engine_in)
-    progress(80, "Drawing the charts")
-    results = asdict(report)
-    results["charts"] = charts.render_all(results)
     progress(95, "Writing the report")
-    return results
+    return asdict(report)

@@ -34,6 +34,7 @@ from assessments import reports
 from assessments.engine.bench import typical_answers
 from assessments.models import Report, ReportStatus
 from assessments.questionnaires_db import engine_questionnaire
+from assessments.report_present import charts_for
 from assessments.reports import (
     MAX_ATTEMPTS,
     STALE_AFTER,
@@ -323,8 +324,12 @@ def test_the_job_computes_the_report_once(queued):
     probability = results["sensitivity"]["probability_first"]
     assert set(probability) == {r["key"] for r in results["ranking"]}
     assert sum(probability.values()) == pytest.approx(1, abs=0.01)
+    # The charts are drawn when first shown, then cached: the job stays the engine alone.
+    assert "charts" not in results
+    drawn = charts_for(queued)
     for name in ("ranking", "heatmap", "pareto", "sensitivity"):
-        assert results["charts"][name].startswith("<svg"), name
+        assert drawn[name].startswith("<svg"), name
+    assert charts_for(queued) == drawn
 
     # Delivered again (a duplicate message, a sweep): nothing runs, nothing changes.
     finished_at = queued.finished_at
