@@ -21,6 +21,9 @@ STYLE = {
     "axes.spines.right": False,
 }
 ACCENT, MUTED, OK = "#2456c9", "#9aa5b5", "#1d7a46"
+# Part of the cache key of drawn charts (assessments.report_present.charts_for): bump it when the
+# drawing changes, so cached charts are drawn again.
+VERSION = "1"
 
 
 def _svg(fig: Any, title: str, prefix: str) -> str:

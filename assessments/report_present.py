@@ -13,8 +13,8 @@ def charts_for(report: Report) -> dict[str, str]:
     """The report's SVG charts, drawn once and cached: a report never changes after it is computed."""
     if not report.results:
         return {}
-    key = f"report-charts:{report.pk}:{report.inputs_hash[:16]}"
-    return cache.get_or_set(key, lambda: charts.render_all(report.results), timeout=None)
+    key = f"report-charts:{charts.VERSION}:{report.pk}:{report.inputs_hash}"
+    return cache.get_or_set(key, lambda: charts.render_all(report.results), timeout=30 * 24 * 3600)
 
 
 def present(results: dict[str, Any] | None) -> dict[str, Any]:

@@ -112,7 +112,8 @@ def report_pdf_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     if report.status != ReportStatus.SUCCEEDED:
         messages.info(request, "The PDF can be made once the report is computed.")
         return redirect("reports:detail", pk=pk, rid=rid)
-    if report.pdf_status == ReportStatus.SUCCEEDED and report.pdf:
+    # An htmx poll gets the redirect below, never the bytes: it would swap them into the page.
+    if report.pdf_status == ReportStatus.SUCCEEDED and report.pdf and not request.htmx:
         response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.pdf"'
         return response

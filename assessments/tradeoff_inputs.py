@@ -31,7 +31,8 @@ def engine_inputs(inputs: dict[str, Any]) -> tradeoffs.TradeoffInputs:
     verdict = suitability.get("verdict")
     caveats = tuple(suitability.get("caveats") or ())
     if verdict not in tradeoffs.VERDICTS:
-        verdict, caveats = "fit_with_caveats", (NOT_ASSESSED_CAVEAT, *caveats)
+        # Not assessed: compare as if ML were worth considering; compute_results says so instead.
+        verdict = "good_fit"
     stakeholders = tuple(
         tradeoffs.Stakeholder(
             id=str(s["id"]),
@@ -76,4 +77,7 @@ def compute_results(inputs: dict[str, Any], progress: Callable[[int, str], None]
     progress(30, "Ranking the approaches and sampling 2,000 weight vectors for the sensitivity")
     report = tradeoffs.compare(engine_in)
     progress(95, "Writing the report")
-    return asdict(report)
+    results = asdict(report)
+    if (inputs.get("suitability") or {}).get("verdict") not in tradeoffs.VERDICTS:
+        results["ml_fit_note"] = NOT_ASSESSED_CAVEAT
+    return results
