@@ -1,7 +1,6 @@
 """From a report's frozen JSON inputs to the trade-off engine, and back to JSON results."""
 
 from collections.abc import Callable
-from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
 
@@ -69,15 +68,24 @@ def engine_inputs(inputs: dict[str, Any]) -> tradeoffs.TradeoffInputs:
     )
 
 
+def plain(value: Any) -> Any:
+    """Dataclasses to JSON-ready dicts and lists. dataclasses.asdict deep-copies every leaf,
+    which took as long as the engine itself; the report's values are immutable, so no copy."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
 def compute_results(inputs: dict[str, Any], progress: Callable[[int, str], None]) -> dict[str, Any]:
     """The engine's report as JSON; `progress` is told each step as it starts. Charts are drawn when
     first shown (assessments.report_present.charts_for), which keeps the job to the engine."""
-    progress(15, "Building the decision matrix from the approaches and the requirements")
     engine_in = engine_inputs(inputs)
     progress(30, "Ranking the approaches and sampling 2,000 weight vectors for the sensitivity")
-    report = tradeoffs.compare(engine_in)
-    progress(95, "Writing the report")
-    results = asdict(report)
+    results = plain(tradeoffs.compare(engine_in))
     if (inputs.get("suitability") or {}).get("verdict") not in tradeoffs.VERDICTS:
         results["ml_fit_note"] = NOT_ASSESSED_CAVEAT
     return results
