@@ -96,7 +96,7 @@ def test_it_follows_a_report_from_queued_to_succeeded(workers, proposal):
 
 
 def test_a_job_whose_worker_process_is_killed_is_redelivered_and_completes_once(workers, proposal):
-    worker = workers.start(pause=2)  # 2 s after each step: time to kill the job in the middle
+    worker = workers.start(pause=3)  # 3 s after the step: time to kill the job in the middle
 
     report, _ = report_request(proposal=proposal, by=proposal.owner)
     wait_for(lambda: state(report)[0] == ReportStatus.RUNNING, "the job to be running", worker)

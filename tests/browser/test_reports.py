@@ -35,7 +35,7 @@ def workers(transactional_db, tmp_path) -> Iterator[WorkerStarter | None]:
     if REQUIRE_SERVICES or services_missing() is None:
         require_worker_services()
         with worker_session(tmp_path) as starter:
-            starter.start(pause=1)
+            starter.start(pause=3)
             yield starter
         return
     eager = app.conf.task_always_eager
