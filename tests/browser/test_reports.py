@@ -1,7 +1,7 @@
 """Trade-off reports in Chromium: generate one, watch its progress, read it, download its PDF.
 
 Where the job runs decides what there is to watch. With PostgreSQL and Redis (CI), a real Celery
-worker runs the jobs (tests/worker.py), pausing 1 s after each step, so the page shows the report
+worker runs the jobs (tests/worker.py), pausing 3 s after its progress step, so the page shows the report
 queued, then running with its progress, then (the status badge polls every second and reloads the
 page when the job is done) the results, and the PDF page waits for its own job. Without them (an
 in-memory SQLite test database, which a worker process cannot share), the jobs run eagerly inside
