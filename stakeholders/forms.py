@@ -24,7 +24,8 @@ class StakeholderForm(forms.Form):
             ("", "— choose a member —"),
             *((pk, name or email) for pk, name, email in members),
         ]
-        self.fields["role"].choices = [(r.pk, r.label) for r in roles]
+        # No role is preselected: a wrong default stake is too easy to submit unnoticed.
+        self.fields["role"].choices = [("", "— choose their stake —"), *((r.pk, r.label) for r in roles)]
         self.roles = {r.pk: r for r in roles}
         self.existing = existing
 

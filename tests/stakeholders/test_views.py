@@ -365,3 +365,15 @@ def test_pairwise_comparison_refuses_answers_off_the_scale(world, product):
     assert response.status_code == 400
     assert world.client_for(world.outsider).get(url).status_code == 404
     assert world.client_for(world.reviewer).get(url).status_code == 403
+
+
+def test_a_stakeholder_needs_a_chosen_stake(world, roles):
+    response = world.client_for(world.owner).post(
+        reverse("stakeholders:list", args=[world.proposal.pk]),
+        {"name": "No Role", "email": "norole@example.test", "role": ""},
+    )
+    assert response.status_code == 400
+    assert (
+        '<option value="" selected>' in response.content.decode() or "choose their stake" in response.content.decode()
+    )
+    assert not Stakeholder.objects.exists()
