@@ -15,12 +15,11 @@ from assessments.questionnaires_db import engine_questionnaire
 from assessments.services import (
     AssessmentError,
     answers_of,
-    answers_save,
     stakeholder_assessment,
     stakeholder_submit,
     visible_sections,
 )
-from assessments.views import QuestionView, raw_answer
+from assessments.views import QuestionView, save_posted_answers
 from projects.views import can_edit, get_proposal_for_member
 from stakeholders.models import Stakeholder
 from stakeholders.services import StakeholderLinkError, stakeholder_for_link, stakeholder_link_used
@@ -58,14 +57,18 @@ def _questionnaire_page(request: HttpRequest, stakeholder: Stakeholder, *, via_l
         )
 
     questionnaire = engine_questionnaire(assessment.questionnaire)
-    shown_before = set(request.POST.getlist("_shown"))
-    raw = {q.key: raw_answer(request, q) for q in questionnaire.questions if q.key in shown_before}
     by = request.user if request.user.is_authenticated else None
-    outcome = answers_save(assessment=assessment, questionnaire=questionnaire, raw=raw, by=by)
-    answers = {k: v for k, v in {**answers, **outcome.saved}.items() if v is not None}
-    typed = {k: raw[k] for k in outcome.errors if k in raw}
-    context = {**_context(assessment, answers, typed, outcome.errors), "via_link": via_link}
-    if outcome.errors:
+    posted = save_posted_answers(
+        request,
+        assessment=assessment,
+        questionnaire=questionnaire,
+        questions=questionnaire.questions,
+        answers=answers,
+        by=by,
+    )
+    answers, shown_before = posted.answers, posted.shown
+    context = {**_context(assessment, answers, posted.typed, posted.errors), "via_link": via_link}
+    if posted.errors:
         return render(request, "stakeholders/questionnaire.html", context, status=400)
     if request.POST.get("action") != "submit":
         if request.htmx:

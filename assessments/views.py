@@ -4,6 +4,7 @@ Works with htmx (answers saved on change, next/back swap the section in place) a
 JavaScript (the same form posts and redirects).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +101,38 @@ def raw_answer(request: HttpRequest, question: Question) -> Any:
     return post.get(question.key, "")
 
 
+@dataclass
+class PostedAnswers:
+    """What a posted questionnaire form did: the answers now, what was refused, what was shown."""
+
+    shown: set[str]  # the questions the page showed (the `_shown` fields)
+    answers: dict[str, Any]  # stored answers after the save
+    typed: dict[str, Any]  # raw input of refused answers, to show back as typed
+    errors: dict[str, str]
+
+
+def save_posted_answers(
+    request: HttpRequest,
+    *,
+    assessment: Assessment,
+    questionnaire: Questionnaire,
+    questions: Iterable[Question],
+    answers: dict[str, Any],
+    by: Any,
+) -> PostedAnswers:
+    """Save the answers to the `questions` the page showed; shared by the wizard and the
+    stakeholder questionnaire."""
+    shown = set(request.POST.getlist("_shown"))
+    raw = {q.key: raw_answer(request, q) for q in questions if q.key in shown}
+    outcome = answers_save(assessment=assessment, questionnaire=questionnaire, raw=raw, by=by)
+    return PostedAnswers(
+        shown=shown,
+        answers={k: v for k, v in {**answers, **outcome.saved}.items() if v is not None},
+        typed={k: raw[k] for k in outcome.errors if k in raw},
+        errors=outcome.errors,
+    )
+
+
 def _wizard_context(
     request: HttpRequest,
     assessment: Assessment,
@@ -153,24 +186,23 @@ def section_view(request: HttpRequest, pk: int, aid: int, section: str) -> HttpR
         context = _wizard_context(request, assessment, questionnaire, current, answers)
         return render(request, "assessments/wizard.html", context)
 
-    shown_before = {q.key for q in questionnaire.questions if q.key in request.POST.getlist("_shown")}
-    raw = {q.key: raw_answer(request, q) for q in current.questions if q.key in shown_before}
-    outcome = answers_save(assessment=assessment, questionnaire=questionnaire, raw=raw, by=request.user)
-    answers = {
-        **{k: v for k, v in answers.items() if k not in outcome.saved},
-        **{k: v for k, v in outcome.saved.items() if v is not None},
-    }
-    typed = {k: raw[k] for k in outcome.errors if k in raw}
+    posted = save_posted_answers(
+        request,
+        assessment=assessment,
+        questionnaire=questionnaire,
+        questions=current.questions,
+        answers=answers,
+        by=request.user,
+    )
+    answers, shown_before = posted.answers, {k for k in posted.shown if questionnaire.has_question(k)}
     nav = request.POST.get("nav", "")
 
-    if outcome.errors:
-        context = _wizard_context(request, assessment, questionnaire, current, answers, typed, outcome.errors)
-        response = (
-            render(request, "assessments/wizard.html#wizard", context, status=400)
-            if request.htmx
-            else (render(request, "assessments/wizard.html", context, status=400))
-        )
-        return reswap(retarget(response, "#wizard"), "outerHTML") if request.htmx else response
+    if posted.errors:
+        context = _wizard_context(request, assessment, questionnaire, current, answers, posted.typed, posted.errors)
+        if request.htmx:
+            response = render(request, "assessments/wizard.html#wizard", context, status=400)
+            return reswap(retarget(response, "#wizard"), "outerHTML")
+        return render(request, "assessments/wizard.html", context, status=400)
 
     if not nav:
         # An answer saved on change (htmx). Redraw the section only if the shown questions changed,

@@ -33,7 +33,7 @@ def _link_url(request: HttpRequest):
     return lambda stakeholder, raw: request.build_absolute_uri(reverse("requirements_link", args=[raw]))
 
 
-def _matrix(proposal, stakeholders: list[Stakeholder], conflicts: list[Conflict]) -> list[dict]:
+def _matrix(stakeholders: list[Stakeholder], conflicts: list[Conflict]) -> list[dict]:
     """Rows of stakeholders, a cell per dimension, each cell marked with its open conflicts."""
     flagged: dict[str, list[Conflict]] = {}
     for conflict in conflicts:
@@ -98,7 +98,7 @@ def stakeholder_list_view(request: HttpRequest, pk: int) -> HttpResponse:
         "proposal": proposal,
         "can_edit": editable,
         "form": form,
-        "rows": _matrix(proposal, stakeholders, conflicts),
+        "rows": _matrix(stakeholders, conflicts),
         "dimensions": Dimension.choices,
         "conflicts": conflicts,
         "open_conflicts": [c for c in conflicts if c.status == ConflictStatus.OPEN],
