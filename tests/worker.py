@@ -38,12 +38,13 @@ from tests.conftest import REQUIRE_SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
 CELERY = ROOT / ".venv" / "bin" / "celery"
-REDIS_DB = 9
+# Database 9 unless MLFIT_TEST_REDIS_DB names another, so two test runs on one machine keep apart.
+REDIS_DB = int(os.environ.get("MLFIT_TEST_REDIS_DB", "9"))
 READY_TIMEOUT = 60.0
 
 
 def broker_url() -> str:
-    """REDIS_URL with database 9: the tests' jobs never land in the application's queues."""
+    """REDIS_URL with the tests' own database: their jobs never land in the application's queues."""
     parts = urlsplit(os.environ["REDIS_URL"])
     return urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
 
