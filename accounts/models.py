@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -34,6 +35,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The kinds of notification (NotificationKind) this person does not want by email; they still
+    # appear in the app.
+    email_muted_kinds = models.JSONField(default=list, blank=True)
 
     objects = UserManager()
 
@@ -61,6 +65,10 @@ class Organisation(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+    # An assessment older than this is stale: the portfolio flags it and its owner is reminded.
+    assessment_max_age_days = models.PositiveSmallIntegerField(
+        "assessments go stale after (days)", default=180, validators=[MinValueValidator(1), MaxValueValidator(3650)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -174,3 +182,53 @@ class ApiToken(models.Model):
         raw = "mlf_" + _new_token()
         token = cls.objects.create(membership=membership, name=name, token_hash=hash_token(raw), prefix=raw[4:12])
         return token, raw
+
+
+class NotificationKind(models.TextChoices):
+    INVITATION = "invitation", "Invitations"
+    REVIEW_REQUEST = "review_request", "Review requests"
+    DECISION = "decision", "Review decisions"
+    MENTION = "mention", "Mentions"
+    REPORT_READY = "report_ready", "Finished reports"
+    REMINDER = "reminder", "Reminders about stale assessments"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    MUTED = "muted", "Not sent: the person turned these emails off"
+    FAILED = "failed", "Could not be sent"
+
+
+class Notification(models.Model):
+    """One thing a person should know about, shown in the app and, unless muted, emailed.
+
+    `event_key` names the event (e.g. "decision:42:7"): the unique constraint makes creating the
+    same notification twice a no-op, so a retried job cannot notify anyone twice.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    event_key = models.CharField(max_length=200)
+    title = models.CharField(max_length=300)
+    body = models.TextField(max_length=5000, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=8, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event_key"], name="notification_one_per_event"),
+        ]
+        indexes = [
+            # The bell's unread count and the notifications page: one person, newest first.
+            models.Index(fields=["user", "organisation", "-created_at"], name="notification_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

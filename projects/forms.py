@@ -36,7 +36,6 @@ class ProposalForm(forms.ModelForm):
                 # The browser stops at the limit too, but the server check is the one that counts.
                 field.widget.attrs.setdefault("maxlength", field.max_length)
 
-
     def clean_visibility(self) -> str:
         return self.cleaned_data["visibility"] or self.instance.visibility or Visibility.ORGANISATION
 

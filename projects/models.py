@@ -44,6 +44,7 @@ EDITABLE_FIELDS = [
     "expected_volume",
     "volume_period",
     "deadline",
+    "estimated_value",
     "team",
     "owner",
     "visibility",
@@ -78,6 +79,13 @@ class Proposal(models.Model):
     )
     volume_period = models.CharField(max_length=8, choices=VolumePeriod.choices, default=VolumePeriod.DAY)
     deadline = models.DateField(null=True, blank=True)
+    estimated_value = models.PositiveBigIntegerField(
+        "estimated value per year",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10**13)],
+        help_text="What success would be worth in a year, in the organisation's currency: the portfolio's value axis.",
+    )
     team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_proposals")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -103,6 +111,20 @@ class Proposal(models.Model):
     # When anything a trade-off report reads last changed (intake, answers, requirements); a report
     # older than this is out of date. Set through projects.services.proposal_inputs_changed.
     inputs_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the suitability summary above was computed, and whether a newer questionnaire version
+    # has been published since (written by the assessments app): the portfolio's staleness flags.
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    questionnaire_outdated = models.BooleanField(default=False)
+    # The newest finished trade-off report (assessments.Report id and time), written by the
+    # assessments app; a review decision records which report it was made on.
+    latest_report_id = models.PositiveIntegerField(null=True, blank=True)
+    latest_report_at = models.DateTimeField(null=True, blank=True)
+    # Review: each submission opens a new round; sign-offs count only in the current round.
+    review_round = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Members whose sign-off the current round still waits for, written by the stakeholders app
+    # (projects.services.proposal_set_awaiting) so the portfolio's queue needs no join up to it.
+    awaiting_review_by = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="awaiting_reviews", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -192,3 +214,119 @@ class ProposalDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft by {self.user_id} of {self.proposal_id or 'a new proposal'}"
+
+
+class AuditEntry(models.Model):
+    """One recorded change: who, when, what, the values before and after. Append-only.
+
+    Written only through projects.audit.audit_record; the app has no page or API that edits or
+    deletes one, the admin shows them read-only, and save() refuses to update an existing row.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="audit")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who acted when there is no member to name (an outside stakeholder's link, a job).
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40, blank=True)
+    object_label = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The proposal's history tab and its export: one proposal, newest first.
+            models.Index(fields=["proposal", "-created_at"], name="audit_proposal_idx"),
+            # The organisation-wide export.
+            models.Index(fields=["organisation", "-created_at"], name="audit_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Audit entries cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+
+class Comment(models.Model):
+    """A comment on a proposal, on one of its questionnaire sections or on one of its conflicts.
+
+    `anchor` says where: "" for the proposal itself, "section:<key>" or "conflict:<id>". Replies
+    point at their parent; editing keeps the earlier text in CommentRevision.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    anchor = models.CharField(max_length=80, blank=True, default="")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=5000)
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # A proposal's threads at one anchor, oldest first.
+            models.Index(fields=["proposal", "anchor", "created_at"], name="comment_anchor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.proposal_id}"
+
+
+class CommentRevision(models.Model):
+    """A comment's text before an edit."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    created_at = models.DateTimeField()
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment {self.comment_id} before {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OutcomeStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", "Being built"
+    LAUNCHED = "launched", "Launched"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class Outcome(models.Model):
+    """What happened after approval, recorded by the owner: the evidence for calibration."""
+
+    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="outcome")
+    status = models.CharField(max_length=12, choices=OutcomeStatus.choices)
+    # Against the proposal's success metric and target: the value reached and whether it met it.
+    value_achieved = models.CharField(max_length=200, blank=True)
+    target_met = models.BooleanField(null=True, blank=True)
+    notes = models.TextField("what happened, and why", max_length=5000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.proposal_id}"
+
+    @property
+    def succeeded(self) -> bool | None:
+        """Success for calibration: launched and met its target; abandoned counts as failure."""
+        if self.status == OutcomeStatus.ABANDONED:
+            return False
+        if self.status == OutcomeStatus.LAUNCHED and self.target_met is not None:
+            return self.target_met
+        return None

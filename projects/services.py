@@ -159,7 +159,32 @@ def proposal_set_suitability(
     """
     facts = facts or {}
     Proposal.objects.filter(pk=proposal.pk).update(
-        suitability_verdict=verdict, suitability_score=score, suitability_fraction=fraction, suitability_facts=facts
+        suitability_verdict=verdict,
+        suitability_score=score,
+        suitability_fraction=fraction,
+        suitability_facts=facts,
+        assessed_at=timezone.now(),
+        questionnaire_outdated=False,
     )
     proposal.suitability_verdict, proposal.suitability_score, proposal.suitability_fraction = verdict, score, fraction
     proposal.suitability_facts = facts
+
+
+def proposals_mark_questionnaire_outdated(*, organisation_ids: list[int] | None, proposal_ids: list[int]) -> int:
+    """Flag proposals whose assessment used a questionnaire version that has since been replaced."""
+    qs = Proposal.objects.filter(pk__in=proposal_ids)
+    if organisation_ids is not None:
+        qs = qs.filter(organisation_id__in=organisation_ids)
+    return qs.update(questionnaire_outdated=True)
+
+
+def proposal_set_latest_report(*, proposal_id: int, report_id: int, finished_at) -> None:
+    """Record the newest finished report (called by the assessments app when a report succeeds)."""
+    Proposal.objects.filter(pk=proposal_id).exclude(latest_report_at__gt=finished_at).update(
+        latest_report_id=report_id, latest_report_at=finished_at
+    )
+
+
+def proposal_set_awaiting(*, proposal: Proposal, users: list[User]) -> None:
+    """Record whose sign-off the current review round waits for (called by the stakeholders app)."""
+    proposal.awaiting_review_by.set(users)

@@ -22,6 +22,9 @@ class StakeRole(models.Model):
     key = models.SlugField(max_length=40)
     label = models.CharField(max_length=80)
     position = models.PositiveSmallIntegerField(default=0)
+    # The organisation's review policy: a proposal is approved only once every one of its
+    # stakeholders in a role marked here has approved it.
+    signoff_required = models.BooleanField("must sign off", default=False)
 
     class Meta:
         ordering = ["position", "label"]
@@ -201,3 +204,48 @@ class ConflictEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", "Approved"
+    CHANGES = "changes", "Changes requested"
+    REJECT = "reject", "Rejected"
+
+
+class SignOff(models.Model):
+    """A review decision on a proposal, in one review round, on one report.
+
+    Kept for good: a new round (re-submission) does not delete the earlier decisions, it just stops
+    counting them. An admin's override has no stakeholder and says so in `is_override`.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="signoffs")
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.SET_NULL, null=True, blank=True, related_name="signoffs"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The stake role's label at the time, so history reads right after roles are renamed.
+    role_label = models.CharField(max_length=80, blank=True)
+    round = models.PositiveIntegerField()
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    rationale = models.TextField(max_length=5000)
+    # The report the decision was made on (assessments.Report id; stakeholders cannot import it).
+    report_id = models.PositiveIntegerField(null=True, blank=True)
+    report_at = models.DateTimeField(null=True, blank=True)
+    is_override = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One decision per stakeholder per round: a second click cannot sign twice.
+            models.UniqueConstraint(
+                fields=["proposal", "round", "stakeholder"],
+                condition=models.Q(stakeholder__isnull=False),
+                name="signoff_one_per_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.user_id} (round {self.round})"
