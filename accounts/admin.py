@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import ApiToken, Invitation, Membership, Organisation, Team, User
+from accounts.models import ApiToken, Invitation, Membership, Notification, Organisation, Team, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -68,3 +68,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Tokens are issued by their owner on the tokens page, where the secret is shown once.
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "organisation", "kind", "title", "email_status", "read_at"]
+    list_filter = ["kind", "email_status", "organisation"]
+    list_select_related = ["user", "organisation"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["event_key", "created_at", "emailed_at"]
+    search_fields = ["title", "user__email"]

@@ -1,12 +1,13 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Organisation, User, _new_token, hash_token
+from accounts.models import Invitation, Membership, NotificationKind, Organisation, User, _new_token, hash_token
+from accounts.notifications import notify
+from accounts.tasks import send_email
 
 
 class InvitationError(Exception):
@@ -33,7 +34,21 @@ def invitation_create(
     }
     subject = f"You are invited to {organisation.name} on MLFit"
     body = render_to_string("accounts/email/invitation.txt", context)
-    transaction.on_commit(lambda: send_mail(subject, body, None, [invitation.email]))
+    transaction.on_commit(lambda: send_email.delay(subject, body, [invitation.email]))
+    existing = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    if existing is not None:
+        # Someone who already uses MLFit also sees the invitation in the app, in their current organisation.
+        current = existing.memberships.order_by("organisation__name").first()
+        if current is not None:
+            notify(
+                organisation=current.organisation,
+                users=[existing],
+                kind=NotificationKind.INVITATION,
+                event_key=f"invitation:{invitation.pk}",
+                title=f"{invited_by} invites you to join {organisation.name}",
+                body=f"As {invitation.get_role_display().lower()}. The link is in the email we sent you.",
+                exclude=invited_by,
+            )
     return invitation, raw
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import notification_views, views
 
 app_name = "accounts"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("notifications/", notification_views.notification_list_view, name="notifications"),
+    path("notifications/bell/", notification_views.notification_bell_view, name="notification_bell"),
+    path("notifications/read/", notification_views.notification_read_view, name="notifications_read"),
+    path("notifications/settings/", notification_views.notification_settings_view, name="notification_settings"),
 ]

@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts.models import User
 from assessments.engine.schema import QUESTIONNAIRES_DIR, Questionnaire, load_questionnaire
 from assessments.models import QuestionnaireVersion
+from projects.services import proposals_mark_questionnaire_outdated
 
 SUITABILITY_KEY = "ml_suitability"
 
@@ -48,6 +49,14 @@ def questionnaire_publish(
         notes=notes,
         published_by=by,
     )
+    if latest is not None and key == SUITABILITY_KEY:
+        # Verdicts reached on the earlier wording are flagged as stale on the portfolio.
+        from assessments.models import Assessment, AssessmentStatus
+
+        assessed = Assessment.objects.filter(
+            questionnaire__key=key, status=AssessmentStatus.COMPLETED, stakeholder__isnull=True
+        ).values_list("proposal_id", flat=True)
+        proposals_mark_questionnaire_outdated(organisation_ids=None, proposal_ids=list(assessed.distinct()))
     return version, True
 
 

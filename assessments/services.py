@@ -22,6 +22,7 @@ from assessments.engine.schema import Question, Section
 from assessments.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
 from assessments.questionnaires_db import SUITABILITY_KEY, engine_questionnaire, latest_version
 from assessments.stakeholder_requirements import STAKEHOLDER_KEY, requirements_from_answers
+from projects.audit import audit_record
 from projects.models import Proposal
 from projects.services import proposal_inputs_changed, proposal_set_suitability
 from stakeholders.models import Stakeholder
@@ -115,6 +116,9 @@ def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: d
         raise AssessmentError("This assessment is completed; start a new round to change answers.")
     saved: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    before = dict(
+        Answer.objects.filter(assessment=assessment, question_key__in=list(raw)).values_list("question_key", "value")
+    )
     for key, value in raw.items():
         if not questionnaire.has_question(key):
             errors[key] = f"{key}: no such question in this questionnaire"
@@ -134,6 +138,17 @@ def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: d
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
     if saved:
         proposal_inputs_changed(proposal_id=assessment.proposal_id)
+        audit_record(
+            organisation=assessment.organisation,
+            proposal=assessment.proposal,
+            obj=assessment,
+            object_type="stakeholder answers" if assessment.stakeholder_id else "suitability answers",
+            action="answers.saved",
+            actor=by,
+            actor_label="" if by else "a stakeholder, through their link",
+            before={k: before.get(k) for k in saved},
+            after=saved,
+        )
     return SaveOutcome(saved=saved, errors=errors)
 
 
@@ -225,6 +240,15 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
         fraction=result["fraction"],
         facts=_conflict_facts(effective),
     )
+    audit_record(
+        organisation=assessment.organisation,
+        proposal=assessment.proposal,
+        obj=assessment,
+        action="assessment.completed",
+        actor=by,
+        after={"verdict": result["verdict"], "score": result["score"], "questionnaire": assessment.questionnaire_id},
+        only_changes=False,
+    )
     # The conflict detector weighs some suitability answers (e.g. retraining needs fresh labels).
     conflicts_refresh(proposal=assessment.proposal, by=by)
     return assessment
@@ -310,6 +334,16 @@ def assessment_upgrade(*, assessment: Assessment, by: User) -> Assessment:
         "dropped": dropped,
     }
     upgraded.save(update_fields=["upgrade_notes"])
+    audit_record(
+        organisation=assessment.organisation,
+        proposal=assessment.proposal,
+        obj=upgraded,
+        action="assessment.upgraded",
+        actor=by,
+        before={"questionnaire_version": old.version},
+        after={"questionnaire_version": latest.version, "asked_again": diff["changed"], "dropped": dropped},
+        only_changes=False,
+    )
     Assessment.objects.filter(pk=assessment.pk, status=AssessmentStatus.IN_PROGRESS).update(
         status=AssessmentStatus.SUPERSEDED
     )

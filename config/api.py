@@ -5,10 +5,12 @@ from ninja.errors import ValidationError
 from accounts.api_auth import TokenAuth
 from assessments.api import router as assessments_router
 from projects.api import router as projects_router
+from stakeholders.api import router as review_router
 
 api = NinjaAPI(title="MLFit API", version="1", auth=TokenAuth(), urls_namespace="api")
 api.add_router("/", projects_router)
 api.add_router("/", assessments_router)
+api.add_router("/", review_router)
 
 
 @api.exception_handler(Http404)

@@ -139,6 +139,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
+# Where MLFit is served, for links in emails sent by jobs (there is no request to build them from).
+MLFIT_BASE_URL = os.environ.get("MLFIT_BASE_URL", "http://127.0.0.1:8000/")
+
 # Email: console by default, SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MLFit <mlfit@localhost>")
 if os.environ.get("EMAIL_HOST"):

@@ -8,6 +8,7 @@ from accounts.forms import EmailAuthenticationForm
 from assessments.report_views import report_library_view
 from assessments.stakeholder_views import requirements_link_view, stakeholder_questionnaire_view
 from config.api import api
+from stakeholders.review_views import review_policy_view, review_view
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -41,6 +42,8 @@ urlpatterns = [
     path("proposals/<int:pk>/assessment/", include("assessments.urls")),
     path("proposals/<int:pk>/stakeholders/", include("stakeholders.urls")),
     path("proposals/<int:pk>/reports/", include("assessments.report_urls")),
+    path("proposals/<int:pk>/review/", review_view, name="review"),
+    path("review-policy/", review_policy_view, name="review_policy"),
     path("reports/", report_library_view, name="report_library"),
     path("requirements/<str:token>/", requirements_link_view, name="requirements_link"),
     path(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from projects.models import Proposal, ProposalDraft, ProposalRevision
+from projects.models import AuditEntry, Comment, CommentRevision, Outcome, Proposal, ProposalDraft, ProposalRevision
 
 
 @admin.register(Proposal)
@@ -31,3 +31,46 @@ class ProposalDraftAdmin(admin.ModelAdmin):
     list_display = ["user", "proposal", "organisation", "updated_at"]
     list_select_related = ["user", "proposal", "organisation"]
     raw_id_fields = ["user", "proposal"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is read, never written, through the admin."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "organisation", "actor_label", "action", "object_type", "object_label"]
+    list_filter = ["organisation", "action"]
+    search_fields = ["object_label", "actor_label", "action"]
+    list_select_related = ["organisation"]
+    show_full_result_count = False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["proposal", "anchor", "author", "created_at", "edited_at"]
+    list_select_related = ["proposal", "author"]
+    raw_id_fields = ["proposal", "parent", "author", "mentions"]
+    search_fields = ["body"]
+
+
+@admin.register(CommentRevision)
+class CommentRevisionAdmin(ReadOnlyAdmin):
+    list_display = ["comment", "created_at", "edited_by"]
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(admin.ModelAdmin):
+    list_display = ["proposal", "status", "target_met", "recorded_by", "updated_at"]
+    list_filter = ["status", "target_met"]
+    list_select_related = ["proposal", "recorded_by"]
+    raw_id_fields = ["proposal", "recorded_by"]

@@ -6,7 +6,9 @@ from django.db.models import F, Model
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from projects.models import EDITABLE_FIELDS, Proposal, ProposalDraft, ProposalRevision, ProposalStatus
+from projects import workflow
+from projects.audit import audit_record
+from projects.models import EDITABLE_FIELDS, Proposal, ProposalDraft, ProposalRevision
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,15 @@ def proposal_create(*, organisation: Organisation, data: dict[str, Any], by: Use
     fields["owner"] = fields.get("owner") or by
     proposal = Proposal.objects.create(organisation=organisation, created_by=by, **fields)
     _record_revision(proposal=proposal, by=by)
+    audit_record(
+        organisation=organisation,
+        proposal=proposal,
+        obj=proposal,
+        action="proposal.created",
+        actor=by,
+        after=proposal.snapshot(),
+        only_changes=False,
+    )
     return proposal
 
 
@@ -72,6 +83,7 @@ def proposal_update(*, proposal: Proposal, data: dict[str, Any], expected_versio
             attname = Proposal._meta.get_field(name).attname
             fields[attname] = getattr(data[name], "pk", data[name]) if attname != name else data[name]
     now = timezone.now()
+    before = proposal.snapshot()
     updated = Proposal.objects.filter(pk=proposal.pk, version=expected_version).update(
         version=F("version") + 1, updated_at=now, inputs_changed_at=now, **fields
     )
@@ -82,21 +94,63 @@ def proposal_update(*, proposal: Proposal, data: dict[str, Any], expected_versio
         )
     _record_revision(proposal=proposal, by=by)
     ProposalDraft.objects.filter(proposal=proposal, user=by).delete()
+    after = proposal.snapshot()
+    # Who may see it is recorded as its own kind of change: sharing is what an auditor asks about.
+    sharing = {"visibility", "team"}
+    audit_record(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        obj=proposal,
+        action="proposal.updated",
+        actor=by,
+        before={k: v for k, v in before.items() if k not in sharing},
+        after={k: v for k, v in after.items() if k not in sharing},
+    )
+    audit_record(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        obj=proposal,
+        action="sharing.changed",
+        actor=by,
+        before={k: before[k] for k in sharing},
+        after={k: after[k] for k in sharing},
+    )
     return proposal
 
 
-def proposal_archive(*, proposal: Proposal, by: User) -> Proposal:
-    Proposal.objects.filter(pk=proposal.pk).update(status=ProposalStatus.ARCHIVED, updated_at=timezone.now())
-    proposal.refresh_from_db()
-    return proposal
+def _owner_or_admin(proposal: Proposal, by: User, is_admin: bool) -> set[str]:
+    kinds = {workflow.OWNER} if proposal.owner_id == by.pk else set()
+    return kinds | ({workflow.ADMIN} if is_admin else set())
 
 
-def proposal_unarchive(*, proposal: Proposal, by: User) -> Proposal:
-    Proposal.objects.filter(pk=proposal.pk, status=ProposalStatus.ARCHIVED).update(
-        status=ProposalStatus.DRAFT, updated_at=timezone.now()
+@transaction.atomic
+def _archive_transition(*, proposal: Proposal, by: User, is_admin: bool, action: str) -> Proposal:
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    transition = workflow.check(action, state=locked.status, actor_kinds=_owner_or_admin(locked, by, is_admin))
+    Proposal.objects.filter(pk=proposal.pk).update(status=transition.target, updated_at=timezone.now())
+    # Archived proposals wait for nobody's review.
+    proposal.awaiting_review_by.clear()
+    audit_record(
+        organisation=locked.organisation,
+        proposal=locked,
+        obj=locked,
+        action=f"review.{action}",
+        actor=by,
+        before={"status": locked.status},
+        after={"status": transition.target},
     )
     proposal.refresh_from_db()
     return proposal
+
+
+def proposal_archive(*, proposal: Proposal, by: User, is_admin: bool = False) -> Proposal:
+    """Archive (the owner or an admin); raises workflow.TransitionRefused otherwise."""
+    return _archive_transition(proposal=proposal, by=by, is_admin=is_admin, action="archive")
+
+
+def proposal_unarchive(*, proposal: Proposal, by: User, is_admin: bool = False) -> Proposal:
+    """Restore an archived proposal as a draft (the owner or an admin)."""
+    return _archive_transition(proposal=proposal, by=by, is_admin=is_admin, action="unarchive")
 
 
 # Autosave keeps only the form's own fields, each cut to a sane length, so a draft cannot be used
@@ -108,11 +162,14 @@ _DRAFT_MAX_CHARS = 10_000
 def draft_save(
     *, organisation: Organisation, user: User, proposal: Proposal | None, data: dict[str, str]
 ) -> ProposalDraft:
-    clean = {k: str(v)[:_DRAFT_MAX_CHARS] for k, v in data.items() if k in _DRAFT_KEYS}
+    # PostgreSQL's JSONB cannot hold NUL, and no browser sends one: dropping it loses nothing typed.
+    clean = {k: str(v)[:_DRAFT_MAX_CHARS].replace("\x00", "") for k, v in data.items() if k in _DRAFT_KEYS}
     # The draft keeps the version the person started editing from, never the current one:
     # restoring the draft must not turn someone else's newer save into "their" base silently.
+    # Only plain digits that fit the column count ("²".isdigit() is true, and int() refuses it).
     started_from = clean.get("version", "")
-    base_version = int(started_from) if started_from.isdigit() else None
+    is_version = started_from.isascii() and started_from.isdigit() and len(started_from) < 10
+    base_version = int(started_from) if is_version else None
     if base_version is None and proposal is not None:
         existing = draft_get(organisation=organisation, user=user, proposal=proposal)
         base_version = existing.base_version if existing and existing.base_version else proposal.version
@@ -133,9 +190,20 @@ def draft_discard(*, organisation: Organisation, user: User, proposal: Proposal 
     ProposalDraft.objects.filter(organisation=organisation, user=user, proposal=proposal).delete()
 
 
-def proposal_grant_access(*, proposal: Proposal, user: User) -> None:
+def proposal_grant_access(*, proposal: Proposal, user: User, by: User | None = None) -> None:
     """Let a member see a private or team proposal (a stakeholder of it)."""
+    if proposal.readers.filter(pk=user.pk).exists():
+        return
     proposal.readers.add(user)
+    audit_record(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        obj=proposal,
+        action="sharing.reader_added",
+        actor=by,
+        after={"reader": str(user)},
+        only_changes=False,
+    )
 
 
 def proposal_inputs_changed(*, proposal_id: int) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import views
+from projects import audit_views, comment_views, views
 
 app_name = "projects"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("<int:pk>/autosave/", views.proposal_autosave_view, name="autosave"),
     path("<int:pk>/discard/", views.proposal_discard_draft_view, name="discard"),
     path("<int:pk>/archive/", views.proposal_archive_view, name="archive"),
+    path("<int:pk>/history/", audit_views.history_view, name="history"),
+    path("<int:pk>/comments/", comment_views.comments_view, name="comments"),
+    path("<int:pk>/comments/<int:cid>/edit/", comment_views.comment_edit_view, name="comment_edit"),
+    path("audit-export/", audit_views.audit_export_view, name="audit_export"),
 ]

@@ -23,6 +23,7 @@ from projects.services import (
     proposal_unarchive,
     proposal_update,
 )
+from projects.workflow import TransitionRefused
 
 PAGE_SIZE = 25
 
@@ -185,10 +186,14 @@ def proposal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def proposal_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk, write=True)
-    if proposal.is_archived:
-        proposal_unarchive(proposal=proposal, by=request.user)
-        messages.success(request, "Proposal restored from the archive.")
-    else:
-        proposal_archive(proposal=proposal, by=request.user)
-        messages.success(request, "Proposal archived.")
+    is_admin = request.membership.is_admin
+    try:
+        if proposal.is_archived:
+            proposal_unarchive(proposal=proposal, by=request.user, is_admin=is_admin)
+            messages.success(request, "Proposal restored from the archive.")
+        else:
+            proposal_archive(proposal=proposal, by=request.user, is_admin=is_admin)
+            messages.success(request, "Proposal archived.")
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
     return redirect("projects:detail", pk=proposal.pk)

@@ -15,6 +15,9 @@ DEFAULT_STAKE_ROLES = [
     ("data_owner", "Data owner"),
     ("end_users", "End users or support"),
 ]
+# Who must sign off until an admin changes the review policy: the people who answer for the
+# product, for whether the model can be built and run, and for the risk.
+DEFAULT_SIGNOFF_ROLES = {"product", "ml_engineering", "legal"}
 
 
 class StakeRole(models.Model):

@@ -8,17 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Organisation, User, hash_token
+from accounts.models import NotificationKind, Organisation, User, hash_token
+from accounts.notifications import notify
+from accounts.tasks import send_email
+from projects.audit import audit_record
 from projects.models import Proposal
 from projects.services import proposal_grant_access, proposal_inputs_changed, proposal_set_conflict_summary
 from stakeholders import conflicts as detector
 from stakeholders.models import (
+    DEFAULT_SIGNOFF_ROLES,
     DEFAULT_STAKE_ROLES,
     Conflict,
     ConflictEvent,
@@ -41,13 +44,46 @@ class StakeholderLinkError(Exception):
         super().__init__("This link is not valid any more. Ask the proposal's owner for a new one.")
 
 
+_REQUIREMENT_FIELDS = ("op", "value", "unit", "metric", "must_have", "weight", "note")
+
+
+def _requirements_data(stakeholder: Stakeholder) -> dict[str, Any]:
+    """A stakeholder's requirements keyed by dimension, for the audit trail's before and after."""
+    return {
+        r.dimension: {name: getattr(r, name) for name in _REQUIREMENT_FIELDS}
+        for r in Requirement.objects.filter(stakeholder=stakeholder).order_by("dimension")
+    }
+
+
+def _audit_requirements(
+    *, stakeholder: Stakeholder, before: dict[str, Any], by: User | None, action: str, actor_label: str = ""
+) -> None:
+    audit_record(
+        organisation=stakeholder.organisation,
+        proposal=stakeholder.proposal,
+        obj=stakeholder,
+        object_type="requirements",
+        action=action,
+        actor=by,
+        actor_label=actor_label,
+        before=before,
+        after=_requirements_data(stakeholder),
+    )
+
+
 def stake_roles(*, organisation: Organisation) -> list[StakeRole]:
     """The organisation's stake roles, creating the default list the first time."""
     roles = list(organisation.stake_roles.all())
     if not roles:
         StakeRole.objects.bulk_create(
             [
-                StakeRole(organisation=organisation, key=key, label=label, position=i)
+                StakeRole(
+                    organisation=organisation,
+                    key=key,
+                    label=label,
+                    position=i,
+                    signoff_required=key in DEFAULT_SIGNOFF_ROLES,
+                )
                 for i, (key, label) in enumerate(DEFAULT_STAKE_ROLES)
             ],
             ignore_conflicts=True,
@@ -81,7 +117,16 @@ def stakeholder_add(
     )
     if user is not None:
         # A member who is a stakeholder sees the proposal even when it is private.
-        proposal_grant_access(proposal=proposal, user=user)
+        proposal_grant_access(proposal=proposal, user=user, by=by)
+    audit_record(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        obj=stakeholder,
+        action="stakeholder.added",
+        actor=by,
+        after={"name": stakeholder.name, "email": stakeholder.email, "role": role.label, "member": user is not None},
+        only_changes=False,
+    )
     stakeholder_invite(stakeholder=stakeholder, by=by, link_url=link_url)
     return stakeholder
 
@@ -104,7 +149,20 @@ def stakeholder_invite(*, stakeholder: Stakeholder, by: User, link_url: Callable
     subject = f"Your requirements for “{stakeholder.proposal.title}”"
     body = render_to_string("stakeholders/email/invitation.txt", context)
     recipient = stakeholder.email
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]))
+    # Sent by a Celery job (retried if the mail server is down), after commit so a rolled-back
+    # invitation sends nothing.
+    transaction.on_commit(lambda: send_email.delay(subject, body, [recipient]))
+    if stakeholder.user_id:
+        notify(
+            organisation=stakeholder.organisation,
+            users=[stakeholder.user],
+            kind=NotificationKind.INVITATION,
+            event_key=f"stakeholder_invitation:{stakeholder.pk}:{stakeholder.invited_at.isoformat()}",
+            title=f"{by} named you a stakeholder of “{stakeholder.proposal.title}”",
+            body="State what you need from it (accuracy, speed, cost, explanations and more) so conflicts show early.",
+            url=reverse("stakeholders:detail", kwargs={"pk": stakeholder.proposal_id, "sid": stakeholder.pk}),
+            exclude=by,
+        )
     return raw
 
 
@@ -137,6 +195,7 @@ def requirements_replace(
     """Set a stakeholder's requirements and objectives to exactly these, then re-detect conflicts."""
     # Two replacements at once would both insert the same (stakeholder, dimension): take turns.
     Stakeholder.objects.select_for_update().filter(pk=stakeholder.pk).first()
+    before = _requirements_data(stakeholder)
     stakeholder.requirements.all().delete()
     stakeholder.objectives.all().delete()
     Requirement.objects.bulk_create(
@@ -146,35 +205,48 @@ def requirements_replace(
     Objective.objects.bulk_create(
         Objective(organisation=stakeholder.organisation, stakeholder=stakeholder, **spec) for spec in objectives
     )
+    _audit_requirements(
+        stakeholder=stakeholder,
+        before=before,
+        by=by,
+        action="requirements.replaced",
+        actor_label="" if by else f"{stakeholder.name} (through their link)",
+    )
     conflicts_refresh(proposal=stakeholder.proposal, by=by)
 
 
 @transaction.atomic
 def requirement_save(*, stakeholder: Stakeholder, dimension: str, data: dict[str, Any], by: User) -> Requirement:
     """Create or change one requirement (the matrix's inline edit), then re-detect conflicts."""
+    before = _requirements_data(stakeholder)
     requirement, _ = Requirement.objects.update_or_create(
         stakeholder=stakeholder,
         dimension=dimension,
         defaults={**data, "organisation": stakeholder.organisation, "updated_by": by},
     )
+    _audit_requirements(stakeholder=stakeholder, before=before, by=by, action="requirement.saved")
     conflicts_refresh(proposal=stakeholder.proposal, by=by)
     return requirement
 
 
 @transaction.atomic
 def requirement_delete(*, requirement: Requirement, by: User) -> None:
-    proposal = requirement.stakeholder.proposal
+    stakeholder = requirement.stakeholder
+    before = _requirements_data(stakeholder)
     requirement.delete()
-    conflicts_refresh(proposal=proposal, by=by)
+    _audit_requirements(stakeholder=stakeholder, before=before, by=by, action="requirement.deleted")
+    conflicts_refresh(proposal=stakeholder.proposal, by=by)
 
 
 @transaction.atomic
 def requirements_set_weights(*, stakeholder: Stakeholder, weights: dict[str, int], by: User) -> None:
     """Set the weights of a stakeholder's nice-to-haves (from AHP); must-haves keep theirs."""
+    before = _requirements_data(stakeholder)
     for requirement in stakeholder.requirements.filter(dimension__in=weights, must_have=False):
         requirement.weight = weights[requirement.dimension]
         requirement.updated_by = by
         requirement.save(update_fields=["weight", "updated_by", "updated_at"])
+    _audit_requirements(stakeholder=stakeholder, before=before, by=by, action="requirements.weighted")
     conflicts_refresh(proposal=stakeholder.proposal, by=by)
 
 
@@ -281,6 +353,7 @@ def _summarise(proposal: Proposal) -> None:
 
 @transaction.atomic
 def conflict_resolve(*, conflict: Conflict, decision: str, rationale: str, by: User) -> Conflict:
+    before = {"status": conflict.status, "decision": conflict.decision, "rationale": conflict.rationale}
     conflict.status = ConflictStatus.RESOLVED
     conflict.decision, conflict.rationale = decision.strip(), rationale.strip()
     conflict.resolved_by, conflict.resolved_at = by, timezone.now()
@@ -288,14 +361,34 @@ def conflict_resolve(*, conflict: Conflict, decision: str, rationale: str, by: U
     ConflictEvent.objects.create(
         conflict=conflict, action="resolved", decision=conflict.decision, rationale=conflict.rationale, by=by
     )
+    audit_record(
+        organisation=conflict.organisation,
+        proposal=conflict.proposal,
+        obj=conflict,
+        action="conflict.resolved",
+        actor=by,
+        before=before,
+        after={"status": conflict.status, "decision": conflict.decision, "rationale": conflict.rationale},
+    )
     _summarise(conflict.proposal)
     return conflict
 
 
 @transaction.atomic
 def conflict_reopen(*, conflict: Conflict, rationale: str, by: User) -> Conflict:
+    before = {"status": conflict.status}
     conflict.status = ConflictStatus.OPEN
     conflict.save(update_fields=["status"])
     ConflictEvent.objects.create(conflict=conflict, action="reopened", rationale=rationale.strip(), by=by)
+    audit_record(
+        organisation=conflict.organisation,
+        proposal=conflict.proposal,
+        obj=conflict,
+        action="conflict.reopened",
+        actor=by,
+        before=before,
+        after={"status": conflict.status},
+        reason=rationale.strip(),
+    )
     _summarise(conflict.proposal)
     return conflict

@@ -31,6 +31,21 @@ class World:
         return client
 
 
+@pytest.fixture(autouse=True)
+def jobs_run_in_process():
+    """`.delay()` runs the job in the test's own process, with or without REDIS_URL.
+
+    Without this, a run with REDIS_URL set (CI) would send emails and reports to a queue no worker
+    reads. The tests that need a real worker switch this off themselves (tests/worker.py).
+    """
+    from config.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    app.conf.update(task_always_eager=saved[0], task_eager_propagates=saved[1])
+
+
 @pytest.fixture
 def world(db) -> World:
     org = OrganisationFactory(name="Acme", slug="acme")

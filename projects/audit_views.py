@@ -1,0 +1,105 @@
+"""The audit trail, read-only: a proposal's history page and its export, and the organisation's export."""
+
+import csv
+import json
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from accounts.models import Role
+from accounts.tenancy import member_required
+from projects.models import AuditEntry
+from projects.views import get_proposal_for_member
+
+PAGE_SIZE = 50
+EXPORT_FORMATS = ("csv", "json")
+COLUMNS = [
+    "id",
+    "created_at",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "before",
+    "after",
+    "reason",
+]
+
+
+def _row(entry: AuditEntry) -> dict:
+    return {
+        "id": entry.pk,
+        "created_at": entry.created_at.isoformat(),
+        "actor": entry.actor_label,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "object_label": entry.object_label,
+        "before": entry.before,
+        "after": entry.after,
+        "reason": entry.reason,
+        "proposal_id": entry.proposal_id,
+    }
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _export(entries, fmt: str, filename: str) -> HttpResponse:
+    """Stream the entries, oldest first, so a long history does not sit in memory."""
+    entries = entries.order_by("created_at", "id").iterator(chunk_size=500)
+    if fmt == "json":
+
+        def lines():
+            yield "[\n"
+            for i, entry in enumerate(entries):
+                yield ("," if i else "") + json.dumps(_row(entry), ensure_ascii=False) + "\n"
+            yield "]\n"
+
+        response = StreamingHttpResponse(lines(), content_type="application/json")
+    else:
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow([*COLUMNS, "proposal_id"])
+            for entry in entries:
+                data = _row(entry)
+                yield writer.writerow(
+                    [
+                        json.dumps(data[c], ensure_ascii=False) if c in ("before", "after") else data[c]
+                        for c in [*COLUMNS, "proposal_id"]
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+@require_safe
+@member_required()
+def history_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk)
+    entries = AuditEntry.objects.filter(proposal=proposal).select_related(None)
+    fmt = request.GET.get("format", "")
+    if fmt:
+        if fmt not in EXPORT_FORMATS:
+            return HttpResponse("Export as format=csv or format=json.", status=400, content_type="text/plain")
+        return _export(entries, fmt, f"proposal-{proposal.pk}-history")
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "projects/history.html", {"proposal": proposal, "page": page})
+
+
+@require_safe
+@member_required(Role.ADMIN)
+def audit_export_view(request: HttpRequest) -> HttpResponse:
+    """Every entry of the organisation, for admins (e.g. for an external audit)."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in EXPORT_FORMATS:
+        return HttpResponse("Export as format=csv or format=json.", status=400, content_type="text/plain")
+    return _export(AuditEntry.objects.filter(organisation=request.organisation), fmt, "audit-trail")

@@ -1,0 +1,325 @@
+"""The review workflow: submission, sign-offs per review round, withdrawal, admin overrides.
+
+The state table is projects/workflow.py; this module decides who the person is for a proposal
+(owner, required signer, admin), checks the table, and records everything: the SignOff rows, the
+proposal's state, the audit trail and the notifications. Each action locks the proposal row, so
+two reviewers signing at the same moment cannot both see "one sign-off still missing".
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, NotificationKind, Role, User
+from accounts.notifications import notify
+from projects import workflow
+from projects.audit import audit_record
+from projects.models import Proposal
+from projects.services import proposal_archive, proposal_set_awaiting, proposal_unarchive
+from projects.workflow import TransitionRefused
+from stakeholders.models import Decision, SignOff, Stakeholder, StakeRole
+
+DECISION_OF_ACTION = {"approve": Decision.APPROVE, "request_changes": Decision.CHANGES, "reject": Decision.REJECT}
+OVERRIDE_TARGET = {"override_approve": Decision.APPROVE, "override_reject": Decision.REJECT}
+
+
+@dataclass
+class RequiredSignoff:
+    stakeholder: Stakeholder
+    decision: SignOff | None = None
+
+
+@dataclass
+class ReviewState:
+    proposal: Proposal
+    required: list[RequiredSignoff]
+    missing_roles: list[StakeRole]
+    history: list[SignOff]
+    actions: list[workflow.Transition] = field(default_factory=list)
+
+    @property
+    def approvals(self) -> int:
+        return sum(1 for r in self.required if r.decision and r.decision.decision == Decision.APPROVE)
+
+
+def required_stakeholders(*, proposal: Proposal) -> list[Stakeholder]:
+    """The proposal's stakeholders whose role the organisation says must sign off."""
+    return list(
+        proposal.stakeholders.filter(role__signoff_required=True)
+        .select_related("role", "user")
+        .order_by("role__position", "name", "pk")
+    )
+
+
+def missing_roles(*, proposal: Proposal) -> list[StakeRole]:
+    """Roles that must sign off but have no stakeholder on this proposal yet."""
+    return list(
+        StakeRole.objects.filter(organisation_id=proposal.organisation_id, signoff_required=True)
+        .exclude(stakeholders__proposal=proposal)
+        .order_by("position", "label")
+    )
+
+
+def actor_kinds(*, proposal: Proposal, user: User, membership: Membership | None) -> set[str]:
+    kinds: set[str] = set()
+    if membership is None or membership.organisation_id != proposal.organisation_id:
+        return kinds
+    if proposal.owner_id == user.pk:
+        kinds.add(workflow.OWNER)
+    if membership.is_admin:
+        kinds.add(workflow.ADMIN)
+    if membership.has_role(Role.REVIEWER) and any(
+        s.user_id == user.pk for s in required_stakeholders(proposal=proposal)
+    ):
+        kinds.add(workflow.SIGNER)
+    return kinds
+
+
+def review_state(*, proposal: Proposal, user: User | None = None, membership: Membership | None = None) -> ReviewState:
+    required = required_stakeholders(proposal=proposal)
+    history = list(
+        SignOff.objects.filter(proposal=proposal).select_related("user", "stakeholder").order_by("-created_at", "-pk")
+    )
+    current = {s.stakeholder_id: s for s in history if s.round == proposal.review_round and s.stakeholder_id}
+    state = ReviewState(
+        proposal=proposal,
+        required=[RequiredSignoff(stakeholder=s, decision=current.get(s.pk)) for s in required],
+        missing_roles=missing_roles(proposal=proposal),
+        history=history,
+    )
+    if user is not None:
+        kinds = actor_kinds(proposal=proposal, user=user, membership=membership)
+        actions = workflow.available(state=proposal.status, actor_kinds=kinds)
+        if workflow.SIGNER in kinds and not _pending_for(state.required, user):
+            # Signed already in this round: the decision buttons are not offered again.
+            actions = [a for a in actions if a.action not in DECISION_OF_ACTION]
+        state.actions = actions
+    return state
+
+
+def _pending_for(required: list[RequiredSignoff], user: User) -> list[Stakeholder]:
+    return [r.stakeholder for r in required if r.stakeholder.user_id == user.pk and r.decision is None]
+
+
+def _proposal_url(proposal: Proposal) -> str:
+    return reverse("review", kwargs={"pk": proposal.pk})
+
+
+def _set_status(*, proposal: Proposal, status: str, by: User, action: str, reason: str = "", extra: dict | None = None):
+    before = {"status": proposal.status, "review_round": proposal.review_round}
+    changes = {"status": status, "updated_at": timezone.now(), **(extra or {})}
+    Proposal.objects.filter(pk=proposal.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(proposal, name, value)
+    audit_record(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        obj=proposal,
+        action=f"review.{action}",
+        actor=by,
+        before=before,
+        after={"status": status, "review_round": proposal.review_round},
+        reason=reason,
+        only_changes=False,
+    )
+
+
+def _submit_problems(*, proposal: Proposal, required: list[Stakeholder]) -> list[str]:
+    problems = []
+    missing = missing_roles(proposal=proposal)
+    if missing:
+        problems.append(
+            "Name a stakeholder for each role that must sign off: "
+            + ", ".join(r.label for r in missing)
+            + " (on the stakeholders page)."
+        )
+    if not required and not missing:
+        problems.append(
+            "Nobody is set to sign off. An admin chooses the roles that must sign off on the review policy page."
+        )
+    outside = [s.name for s in required if s.user_id is None]
+    if outside:
+        problems.append(
+            "Sign-offs are given by members of the organisation, and these stakeholders have no account: "
+            + ", ".join(outside)
+            + ". Invite them to the organisation and link them, or name a member for their role."
+        )
+    linked = {s.user_id for s in required if s.user_id}
+    reviewers = set(
+        Membership.objects.filter(
+            organisation_id=proposal.organisation_id, user_id__in=linked, role__in=[Role.REVIEWER, Role.ADMIN]
+        ).values_list("user_id", flat=True)
+    )
+    not_reviewers = [s.name for s in required if s.user_id and s.user_id not in reviewers]
+    if not_reviewers:
+        problems.append(
+            "Only members with the reviewer or admin role can sign off, and these are not: "
+            + ", ".join(dict.fromkeys(not_reviewers))
+            + ". An admin can change their role on the members page."
+        )
+    return problems
+
+
+def review_act(
+    *, proposal: Proposal, by: User, membership: Membership | None, action: str, reason: str = ""
+) -> Proposal:
+    """Take one workflow action. Raises TransitionRefused (with the reason) and changes nothing then."""
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().select_related("organisation").get(pk=proposal.pk)
+        kinds = actor_kinds(proposal=locked, user=by, membership=membership)
+        transition = workflow.check(action, state=locked.status, actor_kinds=kinds)
+        reason = (reason or "").strip()
+        if transition.needs_reason and not reason:
+            raise TransitionRefused(
+                "Give your reasons: the decision is kept with them for everyone to read.", invalid=True
+            )
+        if len(reason) > 5000:
+            raise TransitionRefused("Keep the reasons under 5,000 characters.", invalid=True)
+        if action == "submit":
+            _submit(locked, by)
+        elif action == "withdraw":
+            _set_status(proposal=locked, status=workflow.WITHDRAWN, by=by, action=action, reason=reason)
+            proposal_set_awaiting(proposal=locked, users=[])
+        elif action in DECISION_OF_ACTION:
+            _decide(locked, by, DECISION_OF_ACTION[action], reason)
+        elif action in OVERRIDE_TARGET:
+            _override(locked, by, transition, reason)
+        elif action == "archive":
+            proposal_archive(proposal=locked, by=by, is_admin=workflow.ADMIN in kinds)
+        else:
+            proposal_unarchive(proposal=locked, by=by, is_admin=workflow.ADMIN in kinds)
+    proposal.refresh_from_db()
+    return proposal
+
+
+def _submit(proposal: Proposal, by: User) -> None:
+    required = required_stakeholders(proposal=proposal)
+    problems = _submit_problems(proposal=proposal, required=required)
+    if problems:
+        raise TransitionRefused("This proposal cannot be submitted yet. " + " ".join(problems))
+    _set_status(
+        proposal=proposal,
+        status=workflow.SUBMITTED,
+        by=by,
+        action="submit",
+        extra={"review_round": proposal.review_round + 1, "submitted_at": timezone.now()},
+    )
+    signers = list({s.user_id: s.user for s in required}.values())
+    proposal_set_awaiting(proposal=proposal, users=signers)
+    notify(
+        organisation=proposal.organisation,
+        users=signers,
+        kind=NotificationKind.REVIEW_REQUEST,
+        event_key=f"review_request:{proposal.pk}:{proposal.review_round}",
+        title=f"Please review “{proposal.title}”",
+        body=f"{by} submitted it for review (round {proposal.review_round}). Approve it or request changes, "
+        "with your reasons.",
+        url=_proposal_url(proposal),
+        exclude=by,
+    )
+
+
+def _decide(proposal: Proposal, by: User, decision: str, reason: str) -> None:
+    required = required_stakeholders(proposal=proposal)
+    decided = set(
+        SignOff.objects.filter(proposal=proposal, round=proposal.review_round, stakeholder__isnull=False).values_list(
+            "stakeholder_id", flat=True
+        )
+    )
+    mine = [s for s in required if s.user_id == by.pk and s.pk not in decided]
+    if not mine:
+        raise TransitionRefused("You have already given your decision in this review round.")
+    signoffs = SignOff.objects.bulk_create(
+        [
+            SignOff(
+                organisation=proposal.organisation,
+                proposal=proposal,
+                stakeholder=s,
+                user=by,
+                role_label=s.role.label,
+                round=proposal.review_round,
+                decision=decision,
+                rationale=reason,
+                report_id=proposal.latest_report_id,
+                report_at=proposal.latest_report_at,
+            )
+            for s in mine
+        ]
+    )
+    decided |= {s.pk for s in mine}
+    approvals = set(
+        SignOff.objects.filter(
+            proposal=proposal, round=proposal.review_round, decision=Decision.APPROVE, stakeholder__isnull=False
+        ).values_list("stakeholder_id", flat=True)
+    )
+    if decision == Decision.REJECT:
+        status = workflow.REJECTED
+    elif decision == Decision.CHANGES:
+        status = workflow.CHANGES_REQUESTED
+    elif all(s.pk in approvals for s in required):
+        status = workflow.APPROVED
+    else:
+        status = workflow.IN_REVIEW
+    action = {Decision.APPROVE: "approve", Decision.CHANGES: "request_changes", Decision.REJECT: "reject"}[decision]
+    _set_status(proposal=proposal, status=status, by=by, action=action, reason=reason)
+    for s in signoffs:
+        audit_record(
+            organisation=proposal.organisation,
+            proposal=proposal,
+            obj=s,
+            action="review.signoff",
+            actor=by,
+            after={
+                "decision": s.decision,
+                "role": s.role_label,
+                "round": s.round,
+                "report_id": s.report_id,
+                "rationale": s.rationale,
+            },
+            only_changes=False,
+        )
+    waiting = [] if status not in workflow.UNDER_REVIEW else [s.user for s in required if s.pk not in decided]
+    proposal_set_awaiting(proposal=proposal, users=waiting)
+    label = Decision(decision).label.lower()
+    notify(
+        organisation=proposal.organisation,
+        users=[proposal.owner],
+        kind=NotificationKind.DECISION,
+        event_key=f"decision:{signoffs[0].pk}",
+        title=f"{by} {label} “{proposal.title}”"
+        if decision != Decision.CHANGES
+        else f"{by} requested changes to “{proposal.title}”",
+        body=reason + (f"\n\nThe proposal is now {workflow.STATE_LABELS[status].lower()}." if status else ""),
+        url=_proposal_url(proposal),
+        exclude=by,
+    )
+
+
+def _override(proposal: Proposal, by: User, transition: workflow.Transition, reason: str) -> None:
+    signoff = SignOff.objects.create(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        stakeholder=None,
+        user=by,
+        role_label="Admin override",
+        round=proposal.review_round,
+        decision=OVERRIDE_TARGET[transition.action],
+        rationale=reason,
+        report_id=proposal.latest_report_id,
+        report_at=proposal.latest_report_at,
+        is_override=True,
+    )
+    _set_status(proposal=proposal, status=transition.target, by=by, action=transition.action, reason=reason)
+    proposal_set_awaiting(proposal=proposal, users=[])
+    notify(
+        organisation=proposal.organisation,
+        users=[proposal.owner],
+        kind=NotificationKind.DECISION,
+        event_key=f"override:{signoff.pk}",
+        title=f"An admin decided “{proposal.title}”: {workflow.STATE_LABELS[transition.target].lower()}",
+        body=reason,
+        url=_proposal_url(proposal),
+        exclude=by,
+    )
