@@ -30,9 +30,12 @@ class ProposalOut(Schema):
     expected_volume: int | None
     volume_period: str
     deadline: date | None
+    estimated_value: int | None
     team_id: int | None
     owner_id: int
     status: str
+    suitability_verdict: str
+    suitability_fraction: float | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -52,6 +55,9 @@ class ProposalIn(Schema):
     expected_volume: int | None = Field(None, ge=0, le=10**15)
     volume_period: VolumePeriod = VolumePeriod.DAY
     deadline: date | None = None
+    estimated_value: int | None = Field(
+        None, ge=0, le=10**13, description="Value per year if it succeeds, in the organisation's currency."
+    )
     team_id: int | None = None
     owner_id: int | None = None
 
@@ -72,8 +78,17 @@ def _validated(request: HttpRequest, payload: ProposalIn, instance: Proposal | N
     return form.cleaned_data
 
 
+class ProposalPagination(LimitOffsetPagination):
+    """Ninja's limit and offset, bounded: PostgreSQL's LIMIT and OFFSET are bigints, and a larger
+    number was a 500 (found by tests/fuzz/test_api.py); now it is a 422 naming the field."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=1000)
+        offset: int = Field(0, ge=0, le=2**62)
+
+
 @router.get("/proposals", response=list[ProposalOut])
-@paginate(LimitOffsetPagination)
+@paginate(ProposalPagination)
 def list_proposals(request: HttpRequest, q: str = "", status: ProposalStatus | None = None):
     filters = ProposalFilters(q=q[:200], status=status or "")
     return proposal_list(

@@ -1,7 +1,8 @@
 from django import forms
 
 from accounts.models import Organisation, Team, User
-from projects.models import EDITABLE_FIELDS, Proposal, ProposalStatus, Visibility
+from projects.models import EDITABLE_FIELDS, Outcome, OutcomeStatus, Proposal, ProposalStatus, Visibility
+from projects.portfolio import PORTFOLIO_SORTS
 from projects.selectors import SORTS
 
 
@@ -31,6 +32,7 @@ class ProposalForm(forms.ModelForm):
         self.fields["visibility"].required = False
         self.fields["owner"].required = self.instance.pk is not None
         self.fields["expected_volume"].widget.attrs.update(min=0)
+        self.fields["estimated_value"].widget.attrs.update(min=0, step=1)
         for field in self.fields.values():
             if isinstance(field, forms.CharField) and field.max_length:
                 # The browser stops at the limit too, but the server check is the one that counts.
@@ -61,3 +63,76 @@ class ProposalFilterForm(forms.Form):
         )
         self.fields["team"].choices = [("", "Any team"), *teams]
         self.fields["owner"].choices = [("", "Anyone"), *((pk, name or email) for pk, name, email in owners)]
+
+
+class PortfolioFilterForm(ProposalFilterForm):
+    """The portfolio's filters: the list's, plus verdict and stale, and the portfolio's sorts."""
+
+    status = forms.ChoiceField(required=False, choices=[("", "Any state"), *ProposalStatus.choices], label="State")
+    verdict = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any verdict"),
+            ("good_fit", "Good fit"),
+            ("fit_with_caveats", "Fit with caveats"),
+            ("not_a_fit", "Not a fit"),
+            ("none", "Not assessed"),
+        ],
+    )
+    stale = forms.BooleanField(required=False, label="Stale only")
+    sort = forms.ChoiceField(required=False, choices=[(k, label) for k, (_, label) in PORTFOLIO_SORTS.items()])
+
+    field_order = ["q", "status", "verdict", "team", "owner", "sort", "stale"]
+
+
+class StalenessSettingsForm(forms.Form):
+    # A plain form: a ModelForm would write the new value onto the organisation while validating,
+    # and the service could no longer tell what it was before (for the audit trail).
+    assessment_max_age_days = forms.IntegerField(
+        label="Assessments go stale after (days)",
+        min_value=1,
+        max_value=3650,
+        help_text="A suitability assessment older than this is flagged as stale on the portfolio and its "
+        "owner is reminded once a week. Between 1 and 3650 days.",
+    )
+
+
+class OutcomeForm(forms.ModelForm):
+    """What happened after approval. Launched needs a yes or no on the target; abandoned, a reason."""
+
+    target_met = forms.TypedChoiceField(
+        label="Did it meet its success target?",
+        required=False,
+        choices=[("", "Not known yet"), ("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Outcome
+        fields = ["status", "value_achieved", "target_met", "notes"]
+        labels = {"status": "What happened", "value_achieved": "Value achieved against the success metric"}
+        help_texts = {
+            "value_achieved": "e.g. 91% of tickets routed correctly first time",
+            "notes": "What went well or badly; for an abandoned project, why it was stopped.",
+        }
+        widgets = {"status": forms.RadioSelect, "notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = OutcomeStatus.choices  # a radio list needs no empty "-----" choice
+        if self.instance.pk and self.instance.target_met is not None and not self.is_bound:
+            self.initial["target_met"] = "yes" if self.instance.target_met else "no"
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.widget.attrs.setdefault("maxlength", field.max_length)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        status = data.get("status")
+        if status == OutcomeStatus.LAUNCHED and data.get("target_met") is None:
+            self.add_error("target_met", "Say whether the launched project met its target (yes or no).")
+        if status == OutcomeStatus.ABANDONED and not (data.get("notes") or "").strip():
+            self.add_error("notes", "Say why the project was abandoned: that is what the next team learns from.")
+        return data

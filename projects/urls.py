@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import audit_views, comment_views, views
+from projects import audit_views, comment_views, portfolio_views, views
 
 app_name = "projects"
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("<int:pk>/comments/", comment_views.comments_view, name="comments"),
     path("<int:pk>/comments/<int:cid>/edit/", comment_views.comment_edit_view, name="comment_edit"),
     path("audit-export/", audit_views.audit_export_view, name="audit_export"),
+    path("portfolio/", portfolio_views.portfolio_view, name="portfolio"),
+    path("portfolio/export.csv", portfolio_views.portfolio_csv_view, name="portfolio_csv"),
+    path("portfolio/settings/", portfolio_views.portfolio_settings_view, name="portfolio_settings"),
+    path("portfolio/calibration/", portfolio_views.calibration_view, name="calibration"),
+    path("<int:pk>/outcome/", portfolio_views.outcome_view, name="outcome"),
 ]

@@ -1,12 +1,14 @@
 """Demo and benchmark data.
 
-`seed_demo` creates the demo organisation, its three people and a handful of realistic proposals;
-running it again changes nothing. `--proposals N --organisations K` also adds N generated
-proposals spread over K benchmark organisations, with bulk inserts.
+`seed_demo` creates the demo organisation, its three people, a handful of realistic proposals and
+a generated portfolio around them (values, states, verdicts, outcomes) so the portfolio and the
+calibration pages have something to show; running it again changes nothing. `--proposals N
+--organisations K` also adds N generated proposals spread over K benchmark organisations
+(`--prefix` names them), with bulk inserts.
 """
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
@@ -17,7 +19,7 @@ from assessments.engine.bench import typical_answers
 from assessments.models import Answer
 from assessments.questionnaires_db import sync_from_files
 from assessments.services import assessment_complete, assessment_start
-from projects.models import Proposal, ProposalRevision, ProposalStatus, VolumePeriod
+from projects.models import Outcome, OutcomeStatus, Proposal, ProposalRevision, ProposalStatus, Visibility, VolumePeriod
 from projects.services import proposal_create
 from stakeholders.models import Stakeholder
 from stakeholders.services import requirements_replace, stake_roles
@@ -165,6 +167,98 @@ TOPICS = [
 ]
 SUBJECTS = ["retail", "B2B accounts", "the mobile app", "warehouses", "call centres", "suppliers", "payments", "fleet"]
 
+# Value per year of the hand-written demo proposals, by title.
+DEMO_VALUES = {
+    "Route support tickets to the right queue": 350_000,
+    "Recommend restaurants in the app": 2_400_000,
+    "Flag suspicious refunds": 400_000,
+    "Assign deliveries to regional depots from the postcode": 15_000,
+    "Forecast weekly demand per store": 1_100_000,
+}
+# Generated proposals around them, so the portfolio and calibration pages look lived in.
+DEMO_GENERATED = 60
+# The questionnaire's verdict thresholds (assessments/questionnaires/ml_suitability.yaml), applied
+# to generated fractions so that a generated verdict agrees with its score.
+GOOD_FIT, FIT_WITH_CAVEATS = 0.70, 0.45
+GENERATED_MAX_SCORE = 20.0
+# Generated proposals' states: most are drafts or decided; archived only in the demo.
+STATUS_WEIGHTS = {
+    ProposalStatus.DRAFT: 28,
+    ProposalStatus.SUBMITTED: 12,
+    ProposalStatus.IN_REVIEW: 10,
+    ProposalStatus.APPROVED: 22,
+    ProposalStatus.CHANGES_REQUESTED: 8,
+    ProposalStatus.REJECTED: 12,
+    ProposalStatus.WITHDRAWN: 4,
+    ProposalStatus.ARCHIVED: 4,
+}
+ABANDON_REASONS = [
+    "The data turned out to be too sparse for the rarer cases.",
+    "A simpler rule got close enough; the model was not worth running.",
+    "The team that would act on the predictions was reorganised.",
+]
+
+
+def generated_summary(rng: random.Random, now: datetime, status: str) -> dict:
+    """The portfolio fields of a generated proposal: value, verdict, staleness, conflicts, sharing."""
+    fields: dict = {
+        "estimated_value": None if rng.random() < 0.08 else int(10 ** rng.uniform(3.5, 7.5)),
+        "open_conflicts": rng.choice([0, 0, 0, 0, 1, 1, 2, 3]),
+        "visibility": rng.choices([Visibility.ORGANISATION, Visibility.TEAM, Visibility.PRIVATE], weights=[85, 10, 5])[
+            0
+        ],
+    }
+    if fields["open_conflicts"]:
+        fields["open_conflicts_severity"] = rng.choice(["low", "medium", "high"])
+    if status != ProposalStatus.DRAFT:
+        fields["submitted_at"] = now - timedelta(days=rng.uniform(1, 60))
+    if rng.random() < (0.4 if status == ProposalStatus.DRAFT else 0.08):
+        return fields  # not assessed yet
+    fraction = round(rng.betavariate(3.2, 2.2), 4)
+    if rng.random() < 0.08:
+        verdict = "not_a_fit"  # a blocking finding overrides the score
+    elif fraction >= GOOD_FIT:
+        verdict = "good_fit"
+    elif fraction >= FIT_WITH_CAVEATS:
+        verdict = "fit_with_caveats"
+    else:
+        verdict = "not_a_fit"
+    assessed_at = now - timedelta(days=rng.uniform(0, 300))
+    fields.update(
+        suitability_verdict=verdict,
+        suitability_score=round(fraction * GENERATED_MAX_SCORE, 2),
+        suitability_fraction=fraction,
+        assessed_at=assessed_at,
+        questionnaire_outdated=rng.random() < 0.05,
+        inputs_changed_at=assessed_at,
+    )
+    if rng.random() < 0.45:
+        report_at = min(assessed_at + timedelta(days=rng.uniform(0, 20)), now)
+        fields["latest_report_at"] = report_at
+        if rng.random() < 0.3:  # edited since its last report
+            fields["inputs_changed_at"] = min(report_at + timedelta(days=rng.uniform(1, 30)), now)
+    return fields
+
+
+def generated_outcome(
+    rng: random.Random, proposal: Proposal, unrecorded: float = 0.35, building: float = 0.25
+) -> Outcome | None:
+    """What became of an approved proposal; success is likelier the higher its suitability score."""
+    if rng.random() < unrecorded:
+        return None  # nothing recorded yet
+    chance = proposal.suitability_fraction if proposal.suitability_fraction is not None else 0.5
+    outcome = Outcome(proposal=proposal, recorded_by=proposal.owner)
+    if rng.random() < building:
+        outcome.status = OutcomeStatus.IN_PROGRESS
+    elif rng.random() < 0.3 * (1 - chance):
+        outcome.status = OutcomeStatus.ABANDONED
+        outcome.notes = rng.choice(ABANDON_REASONS)
+    else:
+        outcome.status = OutcomeStatus.LAUNCHED
+        outcome.target_met = rng.random() < chance * 0.95
+        outcome.value_achieved = "Met the target" if outcome.target_met else "Below the target"
+    return outcome
+
 
 class Command(BaseCommand):
     help = "Create the demo organisation (idempotent) and, optionally, generated benchmark proposals."
@@ -173,8 +267,13 @@ class Command(BaseCommand):
         parser.add_argument("--proposals", type=int, default=0, help="Generated proposals to add.")
         parser.add_argument("--organisations", type=int, default=1, help="Benchmark organisations to spread them over.")
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument(
+            "--prefix",
+            default="bench",
+            help="Slug prefix of the benchmark organisations (PREFIX-1...), and of their owners' emails.",
+        )
 
-    def handle(self, *args, proposals: int, organisations: int, seed: int, **options) -> None:
+    def handle(self, *args, proposals: int, organisations: int, seed: int, prefix: str, **options) -> None:
         if proposals < 0 or organisations < 1:
             self.stderr.write("--proposals must be 0 or more and --organisations at least 1.")
             raise SystemExit(2)
@@ -183,7 +282,7 @@ class Command(BaseCommand):
         for email, _, role in DEMO_PEOPLE:
             self.stdout.write(f"  sign in as {email} / {DEMO_PASSWORD} ({role})")
         if proposals:
-            self.seed_bulk(proposals, organisations, random.Random(seed))
+            self.seed_bulk(proposals, organisations, random.Random(seed), prefix=prefix)
             self.stdout.write(f"Added {proposals} generated proposals over {organisations} organisation(s).")
 
     @transaction.atomic
@@ -203,10 +302,57 @@ class Command(BaseCommand):
             data = {**spec, "team": teams[spec["team"]], "deadline": date.today() + timedelta(days=60 + 30 * index)}
             owner = people[Role.MEMBER] if index % 2 == 0 else people[Role.ADMIN]
             proposal_create(organisation=organisation, data={**data, "owner": owner}, by=owner)
+        for title, value in DEMO_VALUES.items():
+            organisation.proposals.filter(title=title, estimated_value__isnull=True).update(estimated_value=value)
         sync_from_files()
         self.seed_assessment(organisation, people[Role.MEMBER])
         self.seed_stakeholders(organisation)
+        self.seed_portfolio(organisation, people, list(teams.values()))
         return organisation
+
+    def seed_portfolio(self, organisation: Organisation, people: dict[str, User], teams: list[Team]) -> None:
+        """Generated proposals in every state, with values, verdicts and outcomes (once)."""
+        rng = random.Random(2026)
+        titles = [f"{verb} {subject}" for verb, _ in TOPICS for subject in SUBJECTS]
+        titles = rng.sample(titles, DEMO_GENERATED)
+        if organisation.proposals.filter(title__in=titles).exists():
+            return
+        topics = dict(TOPICS)
+        now = timezone.now()
+        owners = [people[Role.MEMBER], people[Role.ADMIN], people[Role.REVIEWER]]
+        batch = []
+        for title in titles:
+            verb, subject = next((v, title[len(v) + 1 :]) for v in topics if title.startswith(v + " "))
+            status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
+            owner = rng.choice(owners)
+            batch.append(
+                Proposal(
+                    organisation=organisation,
+                    title=title,
+                    problem=f"Teams in {subject} need to know {topics[verb]}; today this is guessed by hand.",
+                    decision=f"Act on {topics[verb]}.",
+                    success_metric="Share of cases handled correctly",
+                    success_target="At least 85% within a year",
+                    baseline_description="Manual review with a spreadsheet.",
+                    expected_volume=rng.randint(10, 100_000),
+                    volume_period=VolumePeriod.DAY,
+                    team=rng.choice(teams),
+                    owner=owner,
+                    created_by=owner,
+                    status=status,
+                    **generated_summary(rng, now, status),
+                )
+            )
+        # Most demo outcomes are known, so the calibration page has something to say on a first visit.
+        created = self._flush(batch, rng, unrecorded=0.1, building=0.1)
+        # Proposals under review wait for the reviewer's and the admin's sign-off (the queue).
+        waiting = Proposal.awaiting_review_by.through
+        waiting.objects.bulk_create(
+            waiting(proposal_id=p.pk, user_id=user.pk)
+            for p in created
+            for user in (people[Role.REVIEWER], people[Role.ADMIN])
+            if p.status in (ProposalStatus.SUBMITTED, ProposalStatus.IN_REVIEW) and p.owner_id != user.pk
+        )
 
     def seed_assessment(self, organisation: Organisation, by: User) -> None:
         """The ticket router, assessed: a verdict to look at on the first visit."""
@@ -237,22 +383,28 @@ class Command(BaseCommand):
             )
             requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=objectives, by=None)
 
-    def seed_bulk(self, count: int, organisations: int, rng: random.Random) -> None:
+    def seed_bulk(self, count: int, organisations: int, rng: random.Random, prefix: str = "bench") -> None:
         orgs = []
         for k in range(organisations):
-            org, _ = Organisation.objects.get_or_create(slug=f"bench-{k + 1}", defaults={"name": f"Bench Org {k + 1}"})
-            owner = User.objects.filter(email=f"owner@bench-{k + 1}.mlfit.test").first()
+            slug = f"{prefix}-{k + 1}"
+            org, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": f"{prefix.title()} Org {k + 1}"})
+            owner = User.objects.filter(email=f"owner@{slug}.mlfit.test").first()
             if owner is None:
-                owner = User.objects.create_user(email=f"owner@bench-{k + 1}.mlfit.test", password=DEMO_PASSWORD)
+                owner = User.objects.create_user(email=f"owner@{slug}.mlfit.test", password=DEMO_PASSWORD)
             Membership.objects.get_or_create(user=owner, organisation=org, defaults={"role": Role.ADMIN})
             teams = [Team.objects.get_or_create(organisation=org, name=name)[0] for name in DEMO_TEAMS]
             orgs.append((org, owner, teams))
-        statuses = [s for s in ProposalStatus.values if s != ProposalStatus.ARCHIVED]
+        weights = {s: w for s, w in STATUS_WEIGHTS.items() if s != ProposalStatus.ARCHIVED}
+        statuses, status_weights = list(weights), list(weights.values())
+        # Numbering continues after what an earlier run added, so titles stay unique when topping up.
+        start = Proposal.objects.filter(organisation__in=[o for o, _, _ in orgs]).count()
+        now = timezone.now()
         batch: list[Proposal] = []
-        for i in range(count):
+        for i in range(start, start + count):
             org, owner, teams = orgs[i % organisations]
             verb, what = rng.choice(TOPICS)
             subject = rng.choice(SUBJECTS)
+            status = rng.choices(statuses, weights=status_weights)[0]
             batch.append(
                 Proposal(
                     organisation=org,
@@ -266,25 +418,36 @@ class Command(BaseCommand):
                     team=rng.choice(teams),
                     owner=owner,
                     created_by=owner,
-                    status=rng.choice(statuses),
+                    status=status,
+                    **generated_summary(rng, now, status),
                 )
             )
             if len(batch) == 2000:
-                self._flush(batch)
+                self._flush(batch, rng)
                 batch = []
         if batch:
-            self._flush(batch)
+            self._flush(batch, rng)
         if connection.vendor == "postgresql":
             # Fresh bulk inserts leave the planner without statistics until autovacuum runs;
             # until then it plans the list page for 6 rows instead of thousands.
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE projects_proposal, projects_proposalrevision")
+                cursor.execute("ANALYZE projects_proposal, projects_proposalrevision, projects_outcome")
 
     @staticmethod
     @transaction.atomic
-    def _flush(batch: list[Proposal]) -> None:
+    def _flush(
+        batch: list[Proposal], rng: random.Random, unrecorded: float = 0.35, building: float = 0.25
+    ) -> list[Proposal]:
         created = Proposal.objects.bulk_create(batch)
         # Version 1 of each proposal, so a later conflicting save can show what changed.
         ProposalRevision.objects.bulk_create(
             [ProposalRevision(proposal=p, version=1, data=p.snapshot(), created_by=p.owner) for p in created]
         )
+        # Approved proposals (and some archived after approval) have outcomes: calibration's evidence.
+        outcomes = (
+            generated_outcome(rng, p, unrecorded, building)
+            for p in created
+            if p.status == ProposalStatus.APPROVED or (p.status == ProposalStatus.ARCHIVED and rng.random() < 0.5)
+        )
+        Outcome.objects.bulk_create([o for o in outcomes if o is not None])
+        return created
