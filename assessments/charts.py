@@ -5,6 +5,7 @@ screen readers; each chart also gets a <title> for its accessible name.
 """
 
 import io
+import re
 from typing import Any
 
 import matplotlib
@@ -23,7 +24,31 @@ STYLE = {
 ACCENT, MUTED, OK = "#2456c9", "#9aa5b5", "#1d7a46"
 # Part of the cache key of drawn charts (assessments.report_present.charts_for): bump it when the
 # drawing changes, so cached charts are drawn again.
-VERSION = "1"
+VERSION = "2"
+
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+_STYLE_ELEMENT = re.compile(r"\s*<style[^>]*>\*\{([^}]*)\}</style>")
+
+
+def _declarations_as_attributes(declarations: str) -> str:
+    pairs = (part.split(":", 1) for part in declarations.split(";") if ":" in part)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
+def _without_inline_css(svg: str) -> str:
+    """matplotlib's style="fill: ..." attributes and its one <style> rule, as presentation attributes.
+
+    The charts are inlined in the page, whose Content-Security-Policy allows no inline CSS
+    (style-src 'self', config/settings.py). Every property matplotlib writes (fill, stroke, stroke-*,
+    font-*, text-anchor, opacity...) is also an SVG presentation attribute, which the policy does not
+    govern. The <style> rule (*{stroke-linejoin...}) sets inherited properties, so it moves onto the
+    root <svg>.
+    """
+    rule = _STYLE_ELEMENT.search(svg)
+    svg = _STYLE_ELEMENT.sub("", svg)
+    if rule:
+        svg = svg.replace("<svg ", f"<svg{_declarations_as_attributes(rule.group(1))} ", 1)
+    return _STYLE_ATTRIBUTE.sub(lambda match: _declarations_as_attributes(match.group(1)), svg)
 
 
 def _svg(fig: Any, title: str, prefix: str) -> str:
@@ -31,7 +56,7 @@ def _svg(fig: Any, title: str, prefix: str) -> str:
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Title": title, "Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG is inlined in HTML
+    svg = _without_inline_css(svg[svg.index("<svg") :])  # no XML prolog nor doctype: inlined in HTML
     # Several charts share one page: matplotlib's ids (figure_1, patch_1...) must not collide.
     svg = (
         svg.replace('id="', f'id="{prefix}-')

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.tenancy import get_object_for_member, member_required
 from assessments.models import Report, ReportStatus
 from assessments.report_present import charts_for, present
-from assessments.reports import report_is_stale, report_pdf_request, report_request, report_retry
+from assessments.reports import DELAYED_NOTE, report_is_stale, report_pdf_request, report_request, report_retry
 from projects.models import Proposal
 from projects.selectors import proposals_for
 from projects.views import can_edit, get_proposal_for_member
@@ -33,7 +33,13 @@ def report_list_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
     if request.method == "POST":
         report, created = report_request(proposal=proposal, by=request.user)
-        if created:
+        report.refresh_from_db(fields=["progress_note"])
+        if report.progress_note == DELAYED_NOTE:
+            # The job could not be sent (Redis is down); it is sent again once the queue is back.
+            messages.warning(
+                request, "Report requested, but the job queue is unreachable: it is delayed until it is back."
+            )
+        elif created:
             messages.success(request, "Report requested; it is computed in the background.")
         else:
             messages.info(request, "Nothing changed since this report: here it is.")

@@ -9,25 +9,43 @@ re-queues a job whose worker died or fails it after too many attempts.
 
 import hashlib
 import json
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerOperationalError
+from redis.exceptions import RedisError
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
+from accounts.notifications import notify
 from assessments.models import Report, ReportStatus
 from assessments.services import answers_of, assessment_latest
 from assessments.tradeoff_inputs import approaches_definition, compute_results
 from projects.models import EDITABLE_FIELDS, Proposal
+from projects.services import proposal_set_latest_report, proposals_set_latest_reports
 from stakeholders.models import Stakeholder
+
+logger = logging.getLogger(__name__)
 
 ENGINE_VERSION = "1"
 REPORT_FIELDS = tuple(name for name in EDITABLE_FIELDS if name != "visibility")
 MAX_ATTEMPTS = 3
+# Sending a job fails with these while Redis (the broker) is unreachable.
+BROKER_DOWN = (BrokerOperationalError, RedisError, OSError)
+# The note of a report whose job could not be sent yet; the status partial shows it.
+DELAYED_NOTE = "Redis is unreachable; the job is delayed and will run when the queue is back"
+# Reports per message of the batch job (`report_run_batch`): about a second of work, so two
+# worker processes share a large batch evenly and a redelivered message redoes little.
+BATCH_SIZE = 200
 # A running job bumps its heartbeat at every step; one silent this long has lost its worker.
 STALE_AFTER = timedelta(minutes=5)
 
@@ -94,7 +112,23 @@ def _enqueue(report: Report) -> None:
     # The heartbeat of a queued report is when it was last sent: the sweep re-sends it only after
     # it has waited STALE_AFTER since then, not on every sweep.
     Report.objects.filter(pk=report_id).update(heartbeat_at=timezone.now())
-    transaction.on_commit(lambda: compute_report.delay(report_id))
+
+    def send() -> None:
+        try:
+            compute_report.delay(report_id)
+        except BROKER_DOWN as error:
+            # Redis is down: the report stays queued, says so, and the sweep sends it once Redis
+            # is back (report_sweep). The page that asked for it is not failed for it.
+            logger.warning("Report %s not sent, the broker is unreachable: %s", report_id, error)
+            Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(progress_note=DELAYED_NOTE)
+            return
+        # Sent at last: a delayed report no longer says it is waiting for Redis (a worker that
+        # already took it has moved it on from queued, and its own note stands).
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED, progress_note=DELAYED_NOTE).update(
+            progress_note=""
+        )
+
+    transaction.on_commit(send)
 
 
 @transaction.atomic
@@ -183,7 +217,31 @@ def report_run(*, report_id: int) -> str:
             error="",
         )
     )
+    if written:
+        _report_finished(report_id)
     return "succeeded" if written else "already succeeded"
+
+
+def _report_finished(report_id: int) -> None:
+    """Tell the proposal which report is its newest, and the person who asked that it is ready.
+
+    Called only by the run that wrote the result, and the notification's event key is the report:
+    a job delivered twice notifies once.
+    """
+    report = (
+        Report.objects.select_related("proposal__organisation", "requested_by").defer("pdf", "inputs").get(pk=report_id)
+    )
+    proposal_set_latest_report(proposal_id=report.proposal_id, report_id=report.pk, finished_at=report.finished_at)
+    if report.requested_by is not None:
+        notify(
+            organisation=report.proposal.organisation,
+            users=[report.requested_by],
+            kind=NotificationKind.REPORT_READY,
+            event_key=f"report_ready:{report.pk}",
+            title=f"Trade-off report #{report.pk} for “{report.proposal.title}” is ready",
+            body=report.headline,
+            url=reverse("reports:detail", kwargs={"pk": report.proposal_id, "rid": report.pk}),
+        )
 
 
 def report_fail(*, report_id: int, reason: str) -> None:
@@ -208,9 +266,10 @@ def report_sweep(*, now=None) -> dict[str, int]:
         if updated:
             _enqueue(report)
             requeued += 1
-    # A queued report whose message was lost (broker restarted) is sent again after a while too.
-    lost = Report.objects.filter(
-        status=ReportStatus.QUEUED, heartbeat_at__lt=now - STALE_AFTER, attempts__lt=MAX_ATTEMPTS
+    # A queued report whose message was lost (broker restarted) is sent again after a while too;
+    # one that could not be sent at all (Redis was down: _enqueue) is tried again on every sweep.
+    lost = Report.objects.filter(status=ReportStatus.QUEUED).filter(
+        Q(heartbeat_at__lt=now - STALE_AFTER, attempts__lt=MAX_ATTEMPTS) | Q(progress_note=DELAYED_NOTE)
     )
     for report in lost:
         _enqueue(report)
@@ -257,3 +316,130 @@ def report_pdf_run(*, report_id: int) -> str:
 
 def report_pdf_fail(*, report_id: int, reason: str) -> None:
     Report.objects.filter(pk=report_id).update(pdf_status=ReportStatus.FAILED, pdf_error=reason[:2000])
+
+
+# --- Many reports at once: `manage.py recompute_reports` and the batch job ------------------------
+
+
+def report_request_batch(*, proposals: Iterable[Proposal], by: User | None = None) -> list[Report]:
+    """New reports for the proposals whose current inputs have none, computed by the batch job.
+
+    For each proposal what report_request does (locked, frozen, hashed; unchanged inputs keep
+    their report), but the new reports go to the batch job BATCH_SIZE at a time rather than one
+    message each. For when the inputs of many proposals change at once: the approaches' profiles,
+    the engine's version.
+    """
+    created: list[Report] = []
+    for proposal in proposals:
+        with transaction.atomic():
+            Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+            inputs = report_inputs(proposal=proposal)
+            digest = inputs_hash(inputs)
+            existing = Report.objects.filter(proposal=proposal, inputs_hash=digest)
+            if existing.exclude(status=ReportStatus.FAILED).exists():
+                continue
+            created.append(
+                Report.objects.create(
+                    organisation_id=proposal.organisation_id,
+                    proposal=proposal,
+                    requested_by=by,
+                    inputs=inputs,
+                    inputs_hash=digest,
+                    engine_version=ENGINE_VERSION,
+                )
+            )
+    report_enqueue_batch(report_ids=[report.pk for report in created])
+    return created
+
+
+def report_enqueue_batch(*, report_ids: Iterable[int]) -> int:
+    """Send the queued ones of these reports to the batch job once the transaction commits; how many."""
+    from assessments.tasks import compute_reports  # the task module imports this one
+
+    queued = list(
+        Report.objects.filter(pk__in=list(report_ids), status=ReportStatus.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # As for one report (_enqueue): a queued report's heartbeat is when it was sent, so the sweep
+    # sends it again, on its own, only if this message is lost.
+    Report.objects.filter(pk__in=queued).update(heartbeat_at=timezone.now())
+    for start in range(0, len(queued), BATCH_SIZE):
+        chunk = queued[start : start + BATCH_SIZE]
+        transaction.on_commit(lambda chunk=chunk: compute_reports.delay(chunk))
+    return len(queued)
+
+
+def _unwatched(percent: int, note: str) -> None:
+    """A batch job's steps are not written: nobody watches a recomputed report's progress."""
+
+
+def report_run_batch(*, report_ids: Sequence[int]) -> dict[str, int]:
+    """What the batch job does: compute many reports with two commits in all, not three each.
+
+    Row by row, report_run's guarantees: a report that succeeded or failed is left alone; the
+    others are marked running with one more attempt, computed from their frozen inputs, and their
+    results written only if they have not succeeded meanwhile. So a message delivered twice, or a
+    report also run by compute_report or sent again by the sweep, is written once. A report whose
+    engine fails is failed with the reason and the others go on. A worker that dies mid-batch
+    leaves its reports running: the message is delivered again (acks_late), and should that fail
+    too, the sweep re-queues each report on its own once its heartbeat is STALE_AFTER old.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        # Locked in id order, so two batches sharing reports cannot deadlock.
+        rows = list(
+            Report.objects.select_for_update()
+            .filter(pk__in=report_ids)
+            .exclude(status__in=(ReportStatus.SUCCEEDED, ReportStatus.FAILED))
+            .order_by("pk")
+            .values_list("pk", "inputs")
+        )
+        Report.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+            status=ReportStatus.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=Coalesce("started_at", now),
+            heartbeat_at=now,
+            progress=5,
+            progress_note="Computing, with other reports",
+        )
+    computed: list[tuple[int, dict[str, Any]]] = []
+    failed: list[tuple[int, str]] = []
+    for pk, inputs in rows:
+        try:
+            computed.append((pk, compute_results(inputs, _unwatched)))
+        except SoftTimeLimitExceeded:
+            raise  # the whole batch is out of time: its reports stay running, for the sweep
+        except Exception as exc:  # one report's bad inputs must not fail the others
+            failed.append((pk, f"{type(exc).__name__}: {exc}"))
+    finished = timezone.now()
+    written = 0
+    # One commit for the lot. An UPDATE a report (not bulk_update: its CASE over every row cost
+    # more, in Python and in PostgreSQL), conditional as report_run's: a report that succeeded
+    # meanwhile keeps the results it has.
+    with transaction.atomic():
+        for pk, results in computed:
+            written += (
+                Report.objects.filter(pk=pk)
+                .exclude(status=ReportStatus.SUCCEEDED)
+                .update(
+                    status=ReportStatus.SUCCEEDED,
+                    results=results,
+                    headline=str(results.get("headline", ""))[:300],
+                    progress=100,
+                    progress_note="Done",
+                    finished_at=finished,
+                    error="",
+                )
+            )
+        for pk, reason in failed:
+            report_fail(report_id=pk, reason=reason)
+        # Recomputed reports are their proposals' newest (one UPDATE for the chunk); nobody is
+        # notified of a batch recompute.
+        newest = dict(
+            Report.objects.filter(
+                pk__in=[pk for pk, _ in computed], status=ReportStatus.SUCCEEDED, finished_at=finished
+            ).values_list("proposal_id", "pk")
+        )
+        proposals_set_latest_reports(latest=newest, finished_at=finished)
+    return {"succeeded": written, "failed": len(failed), "skipped": len(report_ids) - written - len(failed)}

@@ -4,7 +4,14 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
-from assessments.reports import report_fail, report_pdf_fail, report_pdf_run, report_run, report_sweep
+from assessments.reports import (
+    report_fail,
+    report_pdf_fail,
+    report_pdf_run,
+    report_run,
+    report_run_batch,
+    report_sweep,
+)
 
 # Transient: the database or the network hiccuped; the job is retried with backoff.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
@@ -32,6 +39,22 @@ def compute_report(self, report_id: int) -> str:
     except Exception as exc:
         report_fail(report_id=report_id, reason=f"{type(exc).__name__}: {exc}")
         raise
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_kwargs={"max_retries": 5},
+    soft_time_limit=120,
+    time_limit=150,
+)
+def compute_reports(report_ids: list[int]) -> dict[str, int]:
+    """Many reports in one job (`manage.py recompute_reports`); one report asked for on its page
+    goes through compute_report, which shows its progress."""
+    return report_run_batch(report_ids=report_ids)
 
 
 @shared_task(acks_late=True)

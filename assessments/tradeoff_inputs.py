@@ -1,11 +1,9 @@
 """From a report's frozen JSON inputs to the trade-off engine, and back to JSON results."""
 
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
-import yaml
-
+from assessments.approaches_db import approaches_latest
 from assessments.engine import tradeoffs
 
 NOT_ASSESSED_CAVEAT = (
@@ -14,15 +12,9 @@ NOT_ASSESSED_CAVEAT = (
 )
 
 
-@lru_cache(maxsize=1)
-def _approaches_file() -> dict[str, Any]:
-    with tradeoffs.APPROACHES_PATH.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-
-
 def approaches_definition() -> dict[str, Any]:
     """The candidate approaches as data, frozen into each report's inputs (with their version)."""
-    return _approaches_file()
+    return approaches_latest()
 
 
 def engine_inputs(inputs: dict[str, Any]) -> tradeoffs.TradeoffInputs:

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import Case, F, Model, Value, When
 from django.utils import timezone
 
 from accounts.models import Organisation, User
@@ -250,6 +250,18 @@ def proposal_set_latest_report(*, proposal_id: int, report_id: int, finished_at)
     """Record the newest finished report (called by the assessments app when a report succeeds)."""
     Proposal.objects.filter(pk=proposal_id).exclude(latest_report_at__gt=finished_at).update(
         latest_report_id=report_id, latest_report_at=finished_at
+    )
+
+
+def proposals_set_latest_reports(*, latest: dict[int, int], finished_at) -> int:
+    """proposal_set_latest_report for many proposals in one UPDATE (a batch recompute)."""
+    if not latest:
+        return 0
+    report_id = Case(*(When(pk=proposal_id, then=Value(rid)) for proposal_id, rid in latest.items()))
+    return (
+        Proposal.objects.filter(pk__in=list(latest))
+        .exclude(latest_report_at__gt=finished_at)
+        .update(latest_report_id=report_id, latest_report_at=finished_at)
     )
 
 

@@ -92,6 +92,9 @@ def test_it_follows_a_report_from_queued_to_succeeded(workers, proposal):
     assert report.results["ranking"], "the results have no ranking"
     assert report.headline and report.headline == report.results["headline"][:300]
     assert not report.error
+    # The result is in the database a moment before the task returns (it then records the report
+    # on the proposal and notifies who asked), so wait for the worker to log it.
+    wait_for(lambda: SUCCEEDED_LINE.search(worker.log_text()), "the job's log line", worker)
     assert [m["result"] for m in SUCCEEDED_LINE.finditer(worker.log_text())] == ["succeeded"]
 
 
@@ -114,6 +117,7 @@ def test_a_job_whose_worker_process_is_killed_is_redelivered_and_completes_once(
     wait_for(lambda: state(report)[0] in (ReportStatus.SUCCEEDED, ReportStatus.FAILED), "the report", worker)
 
     report.refresh_from_db()
+    wait_for(lambda: SUCCEEDED_LINE.search(workers.log_text()), "the job's log line", worker)
     log = workers.log_text()
     assert report.status == ReportStatus.SUCCEEDED, f"{report.status}: {report.error}\n{worker.log_tail()}"
     assert report.attempts == 2, report.attempts

@@ -1,10 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from assessments.approaches_db import approaches_sync_from_file
 from assessments.questionnaires_db import sync_from_files
 
 
 class Command(BaseCommand):
-    help = "Publish the questionnaires in assessments/questionnaires/*.yaml; a changed file becomes a new version."
+    help = (
+        "Publish the questionnaires (assessments/questionnaires/*.yaml) and the candidate approaches "
+        "(assessments/approaches/approaches.yaml); a changed file becomes a new version."
+    )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -14,3 +18,9 @@ class Command(BaseCommand):
         for version, created in results:
             state = "published" if created else "unchanged"
             self.stdout.write(f"{version.key} version {version.version}: {state}")
+        try:
+            approaches, created = approaches_sync_from_file()
+        except ValueError as exc:
+            raise CommandError(f"Approaches not published: {exc}") from exc
+        state = "published" if created else "unchanged"
+        self.stdout.write(f"candidate approaches version {approaches.version}: {state}")
