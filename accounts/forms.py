@@ -1,14 +1,68 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest
 
 from accounts.models import Role
+from accounts.throttle import login_throttle, password_reset_throttle
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "throttled": (
+            "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again, "
+            "or reset your password with the link below."
+        ),
+    }
+
+    def clean(self) -> dict:
+        # Refused before the password is checked, so a guess made while blocked teaches nothing,
+        # not even when it is right.
+        self.throttle = login_throttle(self.request, self.cleaned_data.get("username"))
+        if self.throttle.blocked():
+            raise forms.ValidationError(
+                self.error_messages["throttled"], code="throttled", params={"minutes": self.throttle.minutes}
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            self.throttle.record()
+            raise
+
+    @property
+    def throttled(self) -> bool:
+        return self.has_error(NON_FIELD_ERRORS, "throttled")
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Each request sends an email: a few per email and per address, then 429 for a while."""
+
+    error_messages = {
+        "throttled": "Too many reset requests. Wait %(minutes)s minutes, then check your inbox or ask again.",
+    }
+
+    def __init__(self, *args, request: HttpRequest, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        throttle = password_reset_throttle(self.request, cleaned.get("email"))
+        if throttle.blocked():
+            raise forms.ValidationError(
+                self.error_messages["throttled"], code="throttled", params={"minutes": throttle.minutes}
+            )
+        throttle.record()
+        return cleaned
+
+    @property
+    def throttled(self) -> bool:
+        return self.has_error(NON_FIELD_ERRORS, "throttled")
 
 
 class InvitationForm(forms.Form):

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -8,7 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.forms import AcceptInvitationForm, ApiTokenForm, InvitationForm, MembershipRoleForm
+from accounts.forms import (
+    AcceptInvitationForm,
+    ApiTokenForm,
+    EmailAuthenticationForm,
+    InvitationForm,
+    MembershipRoleForm,
+    ThrottledPasswordResetForm,
+)
 from accounts.models import ApiToken, Membership, Role, User
 from accounts.services import (
     InvitationError,
@@ -18,6 +27,38 @@ from accounts.services import (
     user_for_invitation,
 )
 from accounts.tenancy import SESSION_KEY, get_object_for_member, member_required
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in, by email, throttled after repeated failures (accounts.throttle)."""
+
+    authentication_form = EmailAuthenticationForm
+
+    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        # Whoever knows the password starts afresh; the address keeps its count, so one person
+        # signing in cannot clear the failures an attacker made from the same place on other emails.
+        form.throttle.clear_email()
+        return super().form_valid(form)
+
+    def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:
+        return _too_many(form, super().form_invalid(form))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form: ThrottledPasswordResetForm) -> HttpResponse:
+        return _too_many(form, super().form_invalid(form))
+
+
+def _too_many(form: EmailAuthenticationForm | ThrottledPasswordResetForm, response: HttpResponse) -> HttpResponse:
+    if form.throttled:
+        response.status_code = 429
+        response["Retry-After"] = str(settings.LOGIN_THROTTLE_WINDOW)
+    return response
 
 
 @login_required
@@ -36,7 +77,10 @@ def organisations(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def switch_organisation(request: HttpRequest) -> HttpResponse:
-    membership = request.user.memberships.filter(organisation_id=request.POST.get("organisation") or 0).first()
+    raw = request.POST.get("organisation", "")
+    # Anything but an id (a tampered form) is the same as an organisation one is not a member of.
+    organisation_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+    membership = request.user.memberships.filter(organisation_id=organisation_id).first()
     if membership is None:
         messages.error(request, "You are not a member of that organisation.")
         return redirect("accounts:organisations")

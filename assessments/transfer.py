@@ -850,11 +850,25 @@ def _check_conflicts(raw: object, where: str, errors: list[str]) -> list[_Planne
     return decisions
 
 
+def _paths_with_nul(value: object, path: str):
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths_with_nul(key, f"{path}.{key!r}")
+            yield from _paths_with_nul(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _paths_with_nul(item, f"{path}[{i}]")
+
+
 def check_document(*, organisation: Organisation, data: object) -> list[_PlannedProposal]:
     """Check a whole document without writing; raise ImportRejected listing every error."""
     proposals = _check_header(data)
     lookups = _Lookups(organisation)
-    errors: list[str] = []
+    # PostgreSQL stores no NUL in text or JSONB: refused here, by path, not at the INSERT (a 500).
+    errors: list[str] = [f"{path}: null characters are not allowed" for path in _paths_with_nul(proposals, "proposals")]
     plans = [_check_proposal(raw, f"proposals[{i}]", lookups, errors) for i, raw in enumerate(proposals)]
     if errors:
         raise ImportRejected(errors)

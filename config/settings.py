@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "template_partials",
+    # Serves the API docs' Swagger UI from our own static files: the CDN copy would break the CSP.
+    "ninja",
+    "csp",
     "accounts",
     "projects",
     "stakeholders",
@@ -57,7 +60,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Before the session and anything else that could read the body: a request that is too large
+    # is answered 413 without being read.
+    "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # While PostgreSQL is unreachable a view answers 503 "try again", not 500 (config/db_errors.py).
+    "config.db_errors.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,9 +144,48 @@ STORAGES = {
     },
 }
 
-# Bad input must never be a 500: cap what a request may carry and let Django answer 400.
+# Bad input must never be a 500: cap what a request may carry. The largest form (a proposal with
+# every text field full) is well under 100 KB; 2 MB leaves room for the API's batch answers.
+# config.middleware.RequestSizeLimitMiddleware answers 413 from Content-Length before reading a body
+# over these limits; Django's own checks (400) stay as the backstop for bodies that lie about it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Multipart uploads (an import upload, when there is one) may be larger; files over 2.5 MB are
+# spooled to a temporary file rather than held in memory.
+MLFIT_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+
+# Content-Security-Policy (django-csp): no inline script anywhere (htmx attributes do the work; any
+# script of our own belongs in static/js), no eval, no plugins, no framing, forms post only here.
+# img-src allows data: because the heatmap chart embeds its raster as a data: URI. style-src needs
+# no 'unsafe-inline': the SVG charts carry presentation attributes instead of style attributes
+# (assessments.charts), htmx's indicator style is in app.css (includeIndicatorStyles is off in
+# base.html), and progress bars take their width from a class.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Sign-in throttling (accounts.throttle), counted in the default cache (Redis in production, so
+# every web process shares the counts). After this many failures for one email, or from one client
+# address, further attempts are refused (429) until the window has passed. The address limit is
+# higher: an office behind one NAT shares it.
+LOGIN_THROTTLE_WINDOW = 15 * 60
+LOGIN_THROTTLE_EMAIL_FAILURES = 5
+LOGIN_THROTTLE_IP_FAILURES = 20
+# Password-reset requests (each sends an email) allowed per email and per address in the window.
+PASSWORD_RESET_THROTTLE_REQUESTS = 5
+# Behind a reverse proxy every request comes from the proxy: name how many proxies append to
+# X-Forwarded-For, so the client address is read from it. 0 (the default) trusts no header.
+MLFIT_TRUSTED_PROXY_COUNT = int(os.environ.get("MLFIT_TRUSTED_PROXY_COUNT", "0"))
 
 # Where MLFit is served, for links in emails sent by jobs (there is no request to build them from).
 MLFIT_BASE_URL = os.environ.get("MLFIT_BASE_URL", "http://127.0.0.1:8000/")
@@ -160,10 +208,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down is a cache miss, not a 500: sessions fall back to the database (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mlfit",
             "TIMEOUT": 3600,
+            # An unreachable Redis costs a page at most this long per cache call, not the OS's minutes.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -185,9 +236,19 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # acks_late: a job whose worker dies is redelivered; the visibility timeout bounds how long Redis
 # waits before handing it to another worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600")),
+    # Sending a job from a page must fail fast when Redis is down: the report is then marked
+    # delayed and the sweep sends it later (assessments.reports._enqueue), instead of the page
+    # hanging on the default timeouts and retries.
+    "socket_connect_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "assessments.tasks.sweep_reports", "schedule": 60.0},
+    # Daily; each reminder's event key names its ISO week, so owners hear at most once a week per reason.
+    "stale-reminders": {"task": "projects.tasks.send_stale_reminders", "schedule": 24 * 60 * 60.0},
 }
 
 # Production hardening: all on unless DEBUG, so `check --deploy` is clean.
@@ -204,6 +265,9 @@ if not DEBUG:
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
+# Lax: the cookies go with top-level navigation (links in emails) but not with cross-site posts.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 
 LOGGING = {
     "version": 1,

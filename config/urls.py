@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import include, path
 
-from accounts.forms import EmailAuthenticationForm
+from accounts import views as account_views
 from assessments.report_views import report_library_view
 from assessments.stakeholder_views import requirements_link_view, stakeholder_questionnaire_view
 from config.api import api
@@ -25,11 +25,11 @@ urlpatterns = [
     path("ping/", ping, name="ping"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("login/", auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm), name="login"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",
@@ -54,3 +54,6 @@ urlpatterns = [
 ]
 
 handler403 = "accounts.views.forbidden"
+# A 500 caused by the database being unreachable is answered 503 "try again" (config/db_errors.py).
+handler500 = "config.db_errors.server_error"
+handler400 = "config.db_errors.bad_request"

@@ -26,6 +26,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from email import message_from_string
+from email.message import Message
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -172,6 +174,19 @@ class WorkerStarter:
     def __post_init__(self) -> None:
         self.workers: list[Worker] = []
 
+    @property
+    def mail_dir(self) -> Path:
+        return self.log_dir / "mail"
+
+    def sent_mail(self) -> list[Message]:
+        """The emails the workers have sent so far (Django's file backend: one file per connection)."""
+        messages = []
+        for path in sorted(self.mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime):
+            for chunk in path.read_text(errors="replace").split("\n" + "-" * 79 + "\n"):
+                if chunk.strip():
+                    messages.append(message_from_string(chunk.strip()))
+        return messages
+
     def log_text(self) -> str:
         """The logs of every worker started, one after the other."""
         return "".join(worker.log_text() for worker in self.workers)
@@ -189,6 +204,8 @@ class WorkerStarter:
             "REDIS_URL": broker_url(),
             "CELERY_BROKER_URL": broker_url(),
             "MLFIT_REPORT_STEP_PAUSE": str(pause),
+            # The worker sends the emails (notifications, invitations) into files the test can read.
+            "MLFIT_TEST_EMAIL_DIR": str(self.mail_dir),
             "PYTHONUNBUFFERED": "1",
         }
         # The browser tests lift Django's async guard in this process; the worker needs no such thing.

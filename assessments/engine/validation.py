@@ -141,6 +141,9 @@ def _text(question: Question, value: object) -> str | None:
     if not isinstance(value, str):
         raise AnswerError(question.key, f"expected text, got {type(value).__name__}")
     text = value.strip()
+    if "\x00" in text:
+        # As Django's forms say it: no browser sends one, and PostgreSQL cannot store it.
+        raise AnswerError(question.key, "null characters are not allowed")
     if question.max_length is not None and len(text) > question.max_length:
         raise AnswerError(question.key, f"must be at most {question.max_length} characters, got {len(text)}")
     return text or None

@@ -33,7 +33,9 @@ from django.db import connection
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from accounts.models import Membership, Organisation, Role, Team, User
+from config.celery import app
 from tests.conftest import REQUIRE_SERVICES
+from tests.worker import WorkerStarter, require_worker_services, services_missing, worker_session
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The flags these machines need (ARCHITECTURE.md, known traps): no sandbox in containers, no GPU,
@@ -207,3 +209,20 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def workers(transactional_db, tmp_path) -> Iterator[WorkerStarter | None]:
+    """A real worker when PostgreSQL and Redis are there; None, with jobs run eagerly, when not."""
+    if REQUIRE_SERVICES or services_missing() is None:
+        require_worker_services()
+        with worker_session(tmp_path) as starter:
+            starter.start(pause=3)
+            yield starter
+        return
+    eager = app.conf.task_always_eager
+    app.conf.update(task_always_eager=True)
+    try:
+        yield None
+    finally:
+        app.conf.update(task_always_eager=eager)

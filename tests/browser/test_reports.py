@@ -15,35 +15,15 @@ As conftest.py says, the ORM is used before the pages open, never while a reques
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from config.celery import app
 from projects.services import proposal_create
 from tests.browser.conftest import screenshot
 from tests.conftest import REQUIRE_SERVICES
-from tests.worker import WorkerStarter, require_worker_services, services_missing, worker_session
 
 TITLE = "Route support tickets to the right queue"
-
-
-@pytest.fixture
-def workers(transactional_db, tmp_path) -> Iterator[WorkerStarter | None]:
-    """A real worker when PostgreSQL and Redis are there; None, with jobs run eagerly, when not."""
-    if REQUIRE_SERVICES or services_missing() is None:
-        require_worker_services()
-        with worker_session(tmp_path) as starter:
-            starter.start(pause=3)
-            yield starter
-        return
-    eager = app.conf.task_always_eager
-    app.conf.update(task_always_eager=True)
-    try:
-        yield None
-    finally:
-        app.conf.update(task_always_eager=eager)
 
 
 def pdf_text(path) -> str:

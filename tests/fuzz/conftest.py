@@ -1,0 +1,109 @@
+"""Shared pieces of the bad-input tests: what junk looks like, and what a good answer to it is.
+
+Every test here posts generated input through the Django test client (so through the middleware,
+the forms and the services, down to the database) and asserts two things: the answer is never a
+5xx, and a form refused for its errors is drawn again with what the person typed.
+"""
+
+import os
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from assessments.questionnaires_db import latest_version, sync_from_files
+
+# The world fixture is made once per test, not once per example: the examples share its rows,
+# which is what a person posting junk again and again does too. Few examples, so the whole
+# bad-input suite stays within seconds in CI; MLFIT_FUZZ_EXAMPLES=500 digs deeper by hand.
+FUZZ = settings(
+    deadline=None,
+    max_examples=int(os.environ.get("MLFIT_FUZZ_EXAMPLES", "25")),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+# Text that breaks things: control characters (NUL is refused by PostgreSQL text and JSONB),
+# right-to-left marks, emoji, combining characters, very long runs.
+nasty_text = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40),
+    st.sampled_from(["\x00", "a\x00b", "\u202e", "😀" * 3, "e\u0301", "<script>", "' OR 1=1 --", "%s%n", "{{ x }}"]),
+    st.text(max_size=3).map(lambda s: s * 4000),  # past every max_length
+)
+# Numbers as a form posts them: text, some huge, some not numbers at all.
+nasty_number = st.one_of(
+    st.integers().map(str),
+    st.integers(min_value=2**63 - 5, max_value=2**70).map(str),
+    st.integers(max_value=-1).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["", " ", "NaN", "inf", "-0", "1e309", "²", "١٢", "0x10", "9" * 400, "1_000"]),
+)
+junk = st.one_of(nasty_text, nasty_number)
+
+
+@pytest.fixture
+def questionnaire_version(db):
+    sync_from_files()
+    return latest_version()
+
+
+def assert_answered(response, allowed=(200, 302, 400, 403, 404, 405, 409, 413)) -> None:
+    """A 5xx, or any status this form should never answer, fails with the body for the reader."""
+    assert response.status_code < 500, f"{response.status_code}:\n{response.content[:3000]!r}"
+    assert response.status_code in allowed, f"{response.status_code}:\n{response.content[:1500]!r}"
+
+
+class FormValues(HTMLParser):
+    """The values a rendered form shows: inputs' value, textareas' text, selected options.
+
+    A parser rather than substring checks (pretix's habit): the value must be in its field.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.values: dict[str, list[str]] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("checkbox", "radio", "submit"):
+            self.values.setdefault(name, []).append(a.get("value") or "")
+        elif tag == "input" and name and "checked" in a:
+            self.values.setdefault(name, []).append(a.get("value") or "on")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values.setdefault(name, []).append("")
+        elif tag == "select" and name:
+            self._select = name
+            self.values.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select].append(a.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea][-1] += data
+
+
+def same_text(shown: str, typed: str) -> bool:
+    """Shown as typed, give or take what no browser sends: NUL, and line breaks around a one-line
+    input's value (html.parser drops NUL; browsers strip line breaks from text inputs)."""
+    return shown.replace("\x00", "").strip() == typed.replace("\x00", "").strip()
+
+
+def shown_values(response) -> dict[str, list[str]]:
+    parser = FormValues()
+    parser.feed(response.content.decode())
+    # A textarea's first newline belongs to the markup (HTML drops it; Django writes one).
+    return {name: [v[1:] if v.startswith("\n") else v for v in values] for name, values in parser.values.items()}
+
+
+__all__ = ["FUZZ", "assert_answered", "junk", "nasty_number", "nasty_text", "same_text", "shown_values"]
