@@ -330,3 +330,21 @@ class Outcome(models.Model):
         if self.status == OutcomeStatus.LAUNCHED and self.target_met is not None:
             return self.target_met
         return None
+
+
+class PortfolioClock(models.Model):
+    """A number that moves whenever anything the portfolio counts changes in an organisation.
+
+    Kept by PostgreSQL triggers (migration 0008), not by the app: every insert, update or delete
+    of a proposal, a proposal's readers or a team's members bumps it when its transaction
+    commits, whichever code path made the change. The portfolio caches its summary under this
+    number (projects.portfolio), so a cached summary is never served after a change.
+    A plain integer rather than a foreign key: the trigger must not fail while an organisation is
+    being deleted.
+    """
+
+    organisation_id = models.PositiveIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Organisation {self.organisation_id}: {self.version}"

@@ -57,11 +57,12 @@ def _filters(request: HttpRequest) -> tuple[PortfolioFilterForm, PortfolioFilter
 def portfolio_view(request: HttpRequest) -> HttpResponse:
     form, filters, valid = _filters(request)
     is_admin = request.membership.has_role(Role.ADMIN)
-    cutoff = stale_cutoff(request.organisation)
+    # To the minute: the cached summary is keyed by its query, which holds the cutoff.
+    cutoff = stale_cutoff(request.organisation, now=timezone.now().replace(second=0, microsecond=0))
     queryset = portfolio_queryset(
         organisation=request.organisation, filters=filters, user=request.user, is_admin=is_admin, cutoff=cutoff
     )
-    summary = portfolio_summary(queryset, cutoff=cutoff)
+    summary = portfolio_summary(queryset, cutoff=cutoff, organisation_id=request.organisation.pk)
     paginator = Paginator(ordered(queryset, filters.sort).values(*ROW_COLUMNS), PAGE_SIZE)
     # The summary's grouped query already counted the filtered proposals: no second COUNT(*).
     paginator.count = summary.total

@@ -46,6 +46,20 @@ def jobs_run_in_process():
     app.conf.update(task_always_eager=saved[0], task_eager_propagates=saved[1])
 
 
+@pytest.fixture(autouse=True)
+def deferred_triggers_fire_at_once(request):
+    """The portfolio clock's triggers fire at commit (projects migration 0008); a test in a
+    transaction that never commits would never see them, so they fire at each statement here."""
+    if "db" not in request.fixturenames or "transactional_db" in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 @pytest.fixture
 def world(db) -> World:
     org = OrganisationFactory(name="Acme", slug="acme")

@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -337,8 +338,48 @@ def test_the_query_count_does_not_grow_with_the_data(world):
     assert len(many) == len(few)
     assert len(many_filtered) == len(few_filtered) == len(few)
     # (session, unless Redis caches it), user, membership with its organisation, team choices,
-    # owner choices, the grouped summary (counts, chart and paging total in one), the page of
-    # rows with owner and team joined, and the review queue.
+    # owner choices, (on PostgreSQL, the organisation's portfolio clock), the grouped summary
+    # (counts, chart and paging total in one), the page of rows with owner and team joined, and
+    # the review queue.
     cached_sessions = settings.SESSION_ENGINE.endswith("cached_db")
-    assert len(many) == (7 if cached_sessions else 8), many
+    clock = connection.vendor == "postgresql"
+    assert len(many) == (7 if cached_sessions else 8) + clock, many
     assert Proposal.objects.filter(organisation=world.org).count() == 50
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the portfolio clock is kept by PostgreSQL triggers")
+def test_the_summary_is_cached_until_anything_it_counts_changes(world):
+    """Served from the cache while nothing changes; any change (through any code path: here a raw
+    UPDATE, a new reader, a new team member) moves the clock, and the next page counts again."""
+    from django.core.cache import cache
+
+    from projects.models import PortfolioClock
+
+    cache.clear()
+    team = TeamFactory(organisation=world.org)
+    ProposalFactory.create_batch(3, organisation=world.org, owner=world.member, status="draft")
+    client = world.client_for(world.admin)
+
+    def grouped() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(URL)
+        counted = sum("COUNT(*) FILTER" in q["sql"] for q in captured.captured_queries)
+        return counted, page.content.decode()
+
+    def clock() -> int:
+        return PortfolioClock.objects.get(organisation_id=world.org.pk).version
+
+    assert grouped()[0] == 1
+    assert grouped()[0] == 0  # the same question, nothing changed: from the cache
+    before = clock()
+    Proposal.objects.filter(organisation=world.org, owner=world.member).update(status="submitted")
+    assert clock() > before
+    counted, html = grouped()
+    assert counted == 1 and ">Submitted<" in html
+    before = clock()
+    Proposal.objects.filter(organisation=world.org).first().readers.add(world.reviewer)
+    assert clock() > before
+    before = clock()
+    team.members.add(world.member)
+    assert clock() > before
+    assert grouped()[0] == 1
