@@ -870,18 +870,30 @@ print("PSESSION " + json.dumps({"sessionid": session.session_key}))
 """
 # The queries of one dashboard request, counted in a process of its own (the test client, DEBUG off).
 PORTFOLIO_QUERIES_CODE = """
-import json
+import json, statistics, time
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from accounts.models import User
+from projects.models import Proposal
 client = Client(HTTP_HOST="127.0.0.1")
-client.force_login(User.objects.get(email=%(email)r))
+owner = User.objects.get(email=%(email)r)
+client.force_login(owner)
 client.get(%(path)r)
 with CaptureQueriesContext(connection) as captured:
     status = client.get(%(path)r).status_code
+# After a change the summary is counted again (its cache key moved): time those pages.
+recount, recount_queries = [], 0
+for i in range(5):
+    Proposal.objects.filter(pk=owner.owned_proposals.values("pk")[:1]).update(title=f"Changed {i}")
+    with CaptureQueriesContext(connection) as changed:
+        started = time.perf_counter()
+        client.get(%(path)r)
+        recount.append((time.perf_counter() - started) * 1000)
+    recount_queries = len(changed.captured_queries)
 print("PQUERIES " + json.dumps({"status": status, "queries": len(captured.captured_queries),
-      "proposals": User.objects.get(email=%(email)r).owned_proposals.count()}))
+      "recount_queries": recount_queries, "recount_ms": statistics.median(recount),
+      "proposals": owner.owned_proposals.count()}))
 """
 
 
@@ -935,6 +947,13 @@ def portfolio_section(ctx: BenchContext) -> Section:
             Row(f"{label}: p99", ms(result.p99_ms)),
             Row(f"{label}: CPU per request: app / PostgreSQL", f"{ms(result.app_cpu_ms)} / {ms(result.db_cpu_ms)}"),
             Row(f"{label}: queries per page", str(counts[size])),
+            Row(
+                f"{label}: the page just after a change (summary counted again), median of 5, in-process",
+                ms(queries["recount_ms"]),
+                f"< {PORTFOLIO_GOAL_MS:.0f} ms",
+                queries["recount_ms"] < PORTFOLIO_GOAL_MS,
+            ),
+            Row(f"{label}: queries on that page", str(queries["recount_queries"])),
         ]
     same = len(set(counts.values())) == 1
     section.rows.append(
@@ -952,8 +971,11 @@ def portfolio_section(ctx: BenchContext) -> Section:
         + (" (as autovacuum would)." if ctx.analyzed else " skipped (`--no-analyze`)."),
         "One page of the dashboard: counts by state and verdict, the value-against-suitability grid, stale "
         "counts, 25 rows of the table and the review queue. The counts and the grid come from one grouped "
-        "query over the organisation's proposals (an index-only scan of `proposal_portfolio_idx`); queries "
-        "were counted with the test client in a separate process.",
+        "query over the organisation's proposals, cached under a per-organisation clock that PostgreSQL "
+        "triggers move on every change to a proposal, its readers or a team's members (projects migration "
+        "0008): the load figures are pages served with the summary cached, as between changes; the row "
+        "'just after a change' times a page that counts again (one proposal renamed before each). Queries "
+        "were counted with the test client in a separate process; a page that counts again has one more.",
     ]
     return section
 
