@@ -147,6 +147,9 @@ class Report(models.Model):
     pdf_status = models.CharField(max_length=10, choices=ReportStatus.choices, blank=True)
     pdf = models.BinaryField(null=True, blank=True, editable=False)
     pdf_error = models.TextField(blank=True)
+    # The review's state the stored PDF shows (assessments.pdf.review_mark): the PDF lists the
+    # sign-offs, so a decision made since means it is rendered again when next asked for.
+    pdf_review_mark = models.CharField(max_length=60, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

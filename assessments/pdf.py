@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import Assessment, Report
 from assessments.questionnaires_db import engine_questionnaire
 from assessments.report_present import charts_for, present
+from projects.models import Proposal
 from stakeholders.models import Conflict, ConflictStatus, SignOff
 
 
@@ -51,6 +53,13 @@ def _as_image(svg: str) -> str:
     label = re.search(r'aria-label="([^"]*)"', svg[: svg.index(">") + 1])  # already attribute text
     data = base64.b64encode(svg.encode()).decode("ascii")
     return f'<img alt="{label.group(1) if label else "Chart"}" src="data:image/svg+xml;base64,{data}">'
+
+
+def review_mark(proposal_id: int) -> str:
+    """What the PDF's review section depends on: the proposal's state and its latest decision."""
+    status, review_round = Proposal.objects.values_list("status", "review_round").get(pk=proposal_id)
+    latest = SignOff.objects.filter(proposal_id=proposal_id).aggregate(latest=Max("pk"))["latest"]
+    return f"{status}:{review_round}:{latest or 0}"
 
 
 def report_html(report: Report, *, base_url: str = "") -> str:

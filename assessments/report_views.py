@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import get_object_for_member, member_required
 from assessments.models import Report, ReportStatus
+from assessments.pdf import review_mark
 from assessments.report_present import charts_for, present
 from assessments.reports import DELAYED_NOTE, report_is_stale, report_pdf_request, report_request, report_retry
 from projects.models import Proposal
@@ -119,7 +120,8 @@ def report_pdf_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
         messages.info(request, "The PDF can be made once the report is computed.")
         return redirect("reports:detail", pk=pk, rid=rid)
     # An htmx poll gets the redirect below, never the bytes: it would swap them into the page.
-    if report.pdf_status == ReportStatus.SUCCEEDED and report.pdf and not request.htmx:
+    fresh = report.pdf_status == ReportStatus.SUCCEEDED and report.pdf_review_mark == review_mark(proposal.pk)
+    if fresh and report.pdf and not request.htmx:
         response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.pdf"'
         return response

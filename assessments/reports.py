@@ -287,13 +287,16 @@ def report_is_stale(*, proposal: Proposal, report: Report | None) -> bool:
 
 def report_pdf_request(*, report: Report) -> Report:
     """Queue the PDF job once; asking again while it runs or once it exists changes nothing."""
+    from assessments.pdf import review_mark
     from assessments.tasks import render_report_pdf  # the task module imports this one
 
-    updated = (
-        Report.objects.filter(pk=report.pk, status=ReportStatus.SUCCEEDED)
-        .exclude(pdf_status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING, ReportStatus.SUCCEEDED])
-        .update(pdf_status=ReportStatus.QUEUED, pdf_error="")
-    )
+    pending = Report.objects.filter(pk=report.pk, status=ReportStatus.SUCCEEDED)
+    if report.pdf_status == ReportStatus.SUCCEEDED and report.pdf_review_mark != review_mark(report.proposal_id):
+        # Rendered before the latest review decision: render it again, with the sign-offs.
+        pending = pending.filter(pdf_status=ReportStatus.SUCCEEDED)
+    else:
+        pending = pending.exclude(pdf_status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING, ReportStatus.SUCCEEDED])
+    updated = pending.update(pdf_status=ReportStatus.QUEUED, pdf_error="")
     if updated:
         report_id = report.pk
         transaction.on_commit(lambda: render_report_pdf.delay(report_id))
@@ -303,14 +306,17 @@ def report_pdf_request(*, report: Report) -> Report:
 
 def report_pdf_run(*, report_id: int) -> str:
     """What the PDF job does: render once, store the bytes. Safe to run twice."""
-    from assessments.pdf import render_pdf
+    from assessments.pdf import render_pdf, review_mark
 
     report = Report.objects.select_related("proposal__organisation", "requested_by").defer("pdf").get(pk=report_id)
     if report.pdf_status == ReportStatus.SUCCEEDED:
         return "already rendered"
     Report.objects.filter(pk=report_id).update(pdf_status=ReportStatus.RUNNING)
+    mark = review_mark(report.proposal_id)  # before rendering: a decision made meanwhile re-renders
     data = render_pdf(report)
-    Report.objects.filter(pk=report_id).update(pdf=data, pdf_status=ReportStatus.SUCCEEDED, pdf_error="")
+    Report.objects.filter(pk=report_id).update(
+        pdf=data, pdf_status=ReportStatus.SUCCEEDED, pdf_error="", pdf_review_mark=mark
+    )
     return "rendered"
 
 

@@ -200,3 +200,37 @@ def test_a_title_with_markup_is_escaped_in_the_report_pages(world, questionnaire
         assert SCRIPT not in html
         assert SCRIPT in unescape(html)
     assert SCRIPT not in pdf.report_html(Report.objects.get(pk=report.pk))
+
+
+def test_a_review_decision_since_the_pdf_was_made_renders_it_again(
+    world, done, tmp_path, django_capture_on_commit_callbacks
+):
+    """The PDF lists the sign-offs: one made after the PDF was stored makes the next request
+    render it again, and the new PDF carries the decision."""
+    from stakeholders.models import Decision, SignOff
+
+    client = world.client_for(world.member)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(pdf_url(done))
+    first = client.get(pdf_url(done))
+    assert first["Content-Type"] == "application/pdf"
+    assert client.get(pdf_url(done)).content == first.content  # nothing changed: the stored file
+
+    SignOff.objects.create(
+        organisation=world.org,
+        proposal=done.proposal,
+        user=world.reviewer,
+        role_label="Legal",
+        round=1,
+        decision=Decision.APPROVE,
+        rationale="Cleared by counsel on 3 March.",
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        waiting = client.get(pdf_url(done))
+    assert waiting.status_code == 200 and "The PDF is being laid out" in waiting.content.decode()
+    assert len(callbacks) == 1
+    again = client.get(pdf_url(done))
+    assert again["Content-Type"] == "application/pdf"
+    path = tmp_path / "again.pdf"
+    path.write_bytes(again.content)
+    assert "Cleared by counsel on 3 March." in " ".join(pdf_text(path).split())
