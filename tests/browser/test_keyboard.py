@@ -45,9 +45,16 @@ def test_the_main_flow_works_with_the_keyboard_alone(people, new_page):
 
     # Sign in: the email field has the focus when the page opens.
     page.goto("/login/")
+    # Type only once the field has the focus (autofocus), and check what arrived: a keystroke
+    # sent before the focus lands would be lost and the sign-in would fail for the wrong reason.
+    email, password = page.locator("input[name=username]"), page.locator("input[name=password]")
+    expect(email).to_be_focused()
     page.keyboard.type(people.owner.email)
+    expect(email).to_have_value(people.owner.email)
     page.keyboard.press("Tab")
+    expect(password).to_be_focused()
     page.keyboard.type(PASSWORD)
+    expect(password).to_have_value(PASSWORD)
     tab_to(page, page.get_by_role("button", name="Sign in"))
     assert_focus_visible(page)
     page.keyboard.press("Enter")
