@@ -34,6 +34,14 @@ def _record_revision(*, proposal: Proposal, by: User) -> None:
     )
 
 
+def _audited(proposal: Proposal) -> dict[str, Any]:
+    """The editable fields for the audit trail: the team and the owner by name, not by id."""
+    data = proposal.snapshot()
+    data["team"] = proposal.team.name if proposal.team_id else None
+    data["owner"] = str(proposal.owner)
+    return data
+
+
 @transaction.atomic
 def proposal_create(*, organisation: Organisation, data: dict[str, Any], by: User) -> Proposal:
     fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
@@ -47,7 +55,7 @@ def proposal_create(*, organisation: Organisation, data: dict[str, Any], by: Use
         obj=proposal,
         action="proposal.created",
         actor=by,
-        after=proposal.snapshot(),
+        after=_audited(proposal),
         only_changes=False,
     )
     return proposal
@@ -83,7 +91,7 @@ def proposal_update(*, proposal: Proposal, data: dict[str, Any], expected_versio
             attname = Proposal._meta.get_field(name).attname
             fields[attname] = getattr(data[name], "pk", data[name]) if attname != name else data[name]
     now = timezone.now()
-    before = proposal.snapshot()
+    before = _audited(proposal)
     updated = Proposal.objects.filter(pk=proposal.pk, version=expected_version).update(
         version=F("version") + 1, updated_at=now, inputs_changed_at=now, **fields
     )
@@ -94,7 +102,7 @@ def proposal_update(*, proposal: Proposal, data: dict[str, Any], expected_versio
         )
     _record_revision(proposal=proposal, by=by)
     ProposalDraft.objects.filter(proposal=proposal, user=by).delete()
-    after = proposal.snapshot()
+    after = _audited(proposal)
     # Who may see it is recorded as its own kind of change: sharing is what an auditor asks about.
     sharing = {"visibility", "team"}
     audit_record(
