@@ -27,3 +27,16 @@ def test_bench_organisations_can_be_named_and_topped_up(db):
     org = Organisation.objects.get(slug="pf-1")
     titles = list(org.proposals.values_list("title", flat=True))
     assert len(titles) == len(set(titles)) == 50
+
+
+def test_seed_demo_leaves_the_ticket_router_in_review(db):
+    from projects.models import Proposal
+    from stakeholders.models import SignOff
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # again: nothing more
+    router = Proposal.objects.get(organisation__slug="demo", title="Route support tickets to the right queue")
+    assert (router.status, router.review_round) == ("in_review", 1)
+    assert [s.user.email for s in SignOff.objects.filter(proposal=router)] == ["reviewer@demo.mlfit.test"]
+    waiting = sorted(router.awaiting_review_by.values_list("email", flat=True))
+    assert waiting == ["admin@demo.mlfit.test", "legal@demo.mlfit.test"]

@@ -22,6 +22,7 @@ from assessments.services import assessment_complete, assessment_start
 from projects.models import Outcome, OutcomeStatus, Proposal, ProposalRevision, ProposalStatus, Visibility, VolumePeriod
 from projects.services import proposal_create
 from stakeholders.models import Stakeholder
+from stakeholders.review import review_act
 from stakeholders.services import requirements_replace, stake_roles
 
 DEMO_PASSWORD = "mlfit-demo-2026"
@@ -30,6 +31,8 @@ DEMO_PEOPLE = [
     ("reviewer@demo.mlfit.test", "Rui Reviewer", Role.REVIEWER),
     ("member@demo.mlfit.test", "Mia Member", Role.MEMBER),
 ]
+# Signs off for legal on the demo review (seed_review); not among DEMO_PEOPLE, who own proposals.
+DEMO_LEGAL = ("legal@demo.mlfit.test", "Lena Legal", Role.REVIEWER)
 DEMO_TEAMS = ["Growth", "Support", "Risk", "Logistics"]
 DEMO_PROPOSALS = [
     {
@@ -279,7 +282,7 @@ class Command(BaseCommand):
             raise SystemExit(2)
         demo = self.seed_demo()
         self.stdout.write(f"Demo organisation: {demo.name} (slug {demo.slug})")
-        for email, _, role in DEMO_PEOPLE:
+        for email, _, role in [*DEMO_PEOPLE, DEMO_LEGAL]:
             self.stdout.write(f"  sign in as {email} / {DEMO_PASSWORD} ({role})")
         if proposals:
             self.seed_bulk(proposals, organisations, random.Random(seed), prefix=prefix)
@@ -307,8 +310,39 @@ class Command(BaseCommand):
         sync_from_files()
         self.seed_assessment(organisation, people[Role.MEMBER])
         self.seed_stakeholders(organisation)
+        self.seed_review(organisation, people)
         self.seed_portfolio(organisation, people, list(teams.values()))
         return organisation
+
+    def seed_review(self, organisation: Organisation, people: dict[str, User]) -> None:
+        """The ticket router in review: submitted by its owner, approved by product, waiting for
+        ML engineering (the admin) and legal, so the review page and the queue have something."""
+        proposal = organisation.proposals.get(title=DEMO_PROPOSALS[0]["title"])
+        if proposal.review_round:
+            return
+        email, name, role = DEMO_LEGAL
+        legal = User.objects.filter(email=email).first() or User.objects.create_user(
+            email=email, password=DEMO_PASSWORD, name=name
+        )
+        Membership.objects.get_or_create(user=legal, organisation=organisation, defaults={"role": role})
+        roles = {r.key: r for r in stake_roles(organisation=organisation)}
+        signers = {"product": people[Role.REVIEWER], "ml_engineering": people[Role.ADMIN], "legal": legal}
+        for key, user in signers.items():
+            Stakeholder.objects.get_or_create(
+                proposal=proposal,
+                email=user.email,
+                defaults={"organisation": organisation, "user": user, "name": user.name, "role": roles[key]},
+            )
+        members = {m.user_id: m for m in Membership.objects.filter(organisation=organisation)}
+        owner = proposal.owner
+        review_act(proposal=proposal, by=owner, membership=members[owner.pk], action="submit")
+        review_act(
+            proposal=proposal,
+            by=signers["product"],
+            membership=members[signers["product"].pk],
+            action="approve",
+            reason="Misrouted tickets cost a day each; a router that gets 90% right is worth building.",
+        )
 
     def seed_portfolio(self, organisation: Organisation, people: dict[str, User], teams: list[Team]) -> None:
         """Generated proposals in every state, with values, verdicts and outcomes (once)."""
