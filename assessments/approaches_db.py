@@ -4,8 +4,6 @@ Reports freeze the latest version's definition into their inputs, so a report ma
 profile changed still reads (and recomputes) exactly as it was.
 """
 
-import hashlib
-import json
 from typing import Any
 
 import yaml
@@ -14,12 +12,7 @@ from django.db import transaction
 from accounts.models import User
 from assessments.engine import tradeoffs
 from assessments.models import ApproachSet
-
-
-def _content_hash(definition: dict[str, Any]) -> str:
-    # The version number is ours to assign, so it does not count as a change.
-    body = {k: v for k, v in definition.items() if k != "version"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+from assessments.questionnaires_db import definition_hash
 
 
 @transaction.atomic
@@ -35,7 +28,7 @@ def approaches_publish(
     number = latest.version + 1 if latest else max(1, int(definition.get("version") or 1))
     stored = {**definition, "version": number}
     tradeoffs.load_approaches(stored)
-    digest = _content_hash(stored)
+    digest = definition_hash(stored)
     if latest is not None and latest.content_hash == digest:
         return latest, False
     return ApproachSet.objects.create(

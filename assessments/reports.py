@@ -134,6 +134,14 @@ def _enqueue(report: Report) -> None:
 @transaction.atomic
 def report_request(*, proposal: Proposal, by: User) -> tuple[Report, bool]:
     """The report for the proposal's current inputs: an existing one, or a new queued job."""
+    report, created = _report_for_current_inputs(proposal=proposal, by=by)
+    if created:
+        _enqueue(report)
+    return report, created
+
+
+def _report_for_current_inputs(*, proposal: Proposal, by: User | None) -> tuple[Report, bool]:
+    """The report (not failed) frozen from the proposal's inputs as they are now, or a new one."""
     # One request at a time per proposal, so two clicks make one report.
     Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
     inputs = report_inputs(proposal=proposal)
@@ -147,14 +155,13 @@ def report_request(*, proposal: Proposal, by: User) -> tuple[Report, bool]:
     if existing is not None:
         return existing, False
     report = Report.objects.create(
-        organisation=proposal.organisation,
+        organisation_id=proposal.organisation_id,
         proposal=proposal,
         requested_by=by,
         inputs=inputs,
         inputs_hash=digest,
         engine_version=ENGINE_VERSION,
     )
-    _enqueue(report)
     return report, True
 
 
@@ -338,22 +345,9 @@ def report_request_batch(*, proposals: Iterable[Proposal], by: User | None = Non
     created: list[Report] = []
     for proposal in proposals:
         with transaction.atomic():
-            Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
-            inputs = report_inputs(proposal=proposal)
-            digest = inputs_hash(inputs)
-            existing = Report.objects.filter(proposal=proposal, inputs_hash=digest)
-            if existing.exclude(status=ReportStatus.FAILED).exists():
-                continue
-            created.append(
-                Report.objects.create(
-                    organisation_id=proposal.organisation_id,
-                    proposal=proposal,
-                    requested_by=by,
-                    inputs=inputs,
-                    inputs_hash=digest,
-                    engine_version=ENGINE_VERSION,
-                )
-            )
+            report, new = _report_for_current_inputs(proposal=proposal, by=by)
+        if new:
+            created.append(report)
     report_enqueue_batch(report_ids=[report.pk for report in created])
     return created
 

@@ -1,6 +1,5 @@
 """The audit trail, read-only: a proposal's history page and its export, and the organisation's export."""
 
-import csv
 import json
 
 from django.core.paginator import Paginator
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import Role
 from accounts.tenancy import member_required
+from projects.csv_export import csv_lines
 from projects.models import AuditEntry
 from projects.views import get_proposal_for_member
 
@@ -45,11 +45,6 @@ def _row(entry: AuditEntry) -> dict:
     }
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _export(entries, fmt: str, filename: str) -> HttpResponse:
     """Stream the entries, oldest first, so a long history does not sit in memory."""
     entries = entries.order_by("created_at", "id").iterator(chunk_size=500)
@@ -63,20 +58,13 @@ def _export(entries, fmt: str, filename: str) -> HttpResponse:
 
         response = StreamingHttpResponse(lines(), content_type="application/json")
     else:
-        writer = csv.writer(_Echo())
+        columns = [*COLUMNS, "proposal_id"]
+        rows = (
+            [json.dumps(data[c], ensure_ascii=False) if c in ("before", "after") else data[c] for c in columns]
+            for data in map(_row, entries)
+        )
 
-        def rows():
-            yield writer.writerow([*COLUMNS, "proposal_id"])
-            for entry in entries:
-                data = _row(entry)
-                yield writer.writerow(
-                    [
-                        json.dumps(data[c], ensure_ascii=False) if c in ("before", "after") else data[c]
-                        for c in [*COLUMNS, "proposal_id"]
-                    ]
-                )
-
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 

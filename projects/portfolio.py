@@ -5,7 +5,6 @@ Every read starts from projects.selectors.visible_to, so the portfolio shows and
 what the proposal list would show the same person.
 """
 
-import csv
 import hashlib
 import math
 from collections.abc import Iterable, Iterator
@@ -25,6 +24,7 @@ from accounts.models import NotificationKind, Organisation, User
 from accounts.notifications import notify
 from projects import calibration, portfolio_chart
 from projects.audit import audit_record
+from projects.csv_export import csv_lines
 from projects.models import AuditEntry, Outcome, OutcomeStatus, PortfolioClock, Proposal, ProposalStatus
 from projects.selectors import proposal_search, visible_to
 
@@ -425,54 +425,37 @@ CSV_HEADER = [
 CSV_COLUMNS = (*ROW_COLUMNS, "suitability_score")
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer inside a streamed response."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_safe(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (=, +, -, @ at the start)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def portfolio_csv_lines(queryset: QuerySet[Proposal], *, cutoff: datetime, base_url: str) -> Iterator[str]:
     """CSV lines of the filtered portfolio, read in chunks: memory stays flat however many rows."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
     detail = reverse("projects:detail", args=[0])[: -len("0/")]
-    for row in queryset.values(*CSV_COLUMNS).iterator(chunk_size=2000):
-        reasons = stale_reasons(
-            assessed_at=row["assessed_at"],
-            questionnaire_outdated=row["questionnaire_outdated"],
-            inputs_changed_at=row["inputs_changed_at"],
-            latest_report_at=row["latest_report_at"],
-            cutoff=cutoff,
-        )
-        yield writer.writerow(
-            [
-                csv_safe(value)
-                for value in (
-                    row["pk"],
-                    row["title"],
-                    row["status"],
-                    row["suitability_verdict"],
-                    "" if row["suitability_score"] is None else row["suitability_score"],
-                    "" if row["suitability_fraction"] is None else row["suitability_fraction"],
-                    "" if row["estimated_value"] is None else row["estimated_value"],
-                    row["open_conflicts"],
-                    " ".join(reasons),
-                    row["team__name"] or "",
-                    row["owner__name"] or row["owner__email"],
-                    row["assessed_at"].isoformat() if row["assessed_at"] else "",
-                    row["updated_at"].isoformat(),
-                    f"{base_url}{detail}{row['pk']}/",
-                )
-            ]
-        )
+
+    def rows() -> Iterator[tuple]:
+        for row in queryset.values(*CSV_COLUMNS).iterator(chunk_size=2000):
+            reasons = stale_reasons(
+                assessed_at=row["assessed_at"],
+                questionnaire_outdated=row["questionnaire_outdated"],
+                inputs_changed_at=row["inputs_changed_at"],
+                latest_report_at=row["latest_report_at"],
+                cutoff=cutoff,
+            )
+            yield (
+                row["pk"],
+                row["title"],
+                row["status"],
+                row["suitability_verdict"],
+                "" if row["suitability_score"] is None else row["suitability_score"],
+                "" if row["suitability_fraction"] is None else row["suitability_fraction"],
+                "" if row["estimated_value"] is None else row["estimated_value"],
+                row["open_conflicts"],
+                " ".join(reasons),
+                row["team__name"] or "",
+                row["owner__name"] or row["owner__email"],
+                row["assessed_at"].isoformat() if row["assessed_at"] else "",
+                row["updated_at"].isoformat(),
+                f"{base_url}{detail}{row['pk']}/",
+            )
+
+    return csv_lines(CSV_HEADER, rows())
 
 
 # --- reminders ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from projects.admin import ReadOnlyAdmin
 from stakeholders.models import Conflict, ConflictEvent, Requirement, SignOff, Stakeholder, StakeRole
 
 
@@ -47,18 +48,9 @@ class ConflictAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignOff)
-class SignOffAdmin(admin.ModelAdmin):
+class SignOffAdmin(ReadOnlyAdmin):
     """Decisions are part of the record: readable here, changed only through the review workflow."""
 
     list_display = ["proposal", "round", "role_label", "user", "decision", "is_override", "created_at"]
     list_filter = ["decision", "is_override"]
     list_select_related = ["proposal", "user"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

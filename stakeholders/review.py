@@ -62,7 +62,10 @@ def missing_roles(*, proposal: Proposal) -> list[StakeRole]:
     )
 
 
-def actor_kinds(*, proposal: Proposal, user: User, membership: Membership | None) -> set[str]:
+def actor_kinds(
+    *, proposal: Proposal, user: User, membership: Membership | None, required: list[Stakeholder] | None = None
+) -> set[str]:
+    """Who this person is for the proposal (owner, required signer, admin); `required` saves its query."""
     kinds: set[str] = set()
     if membership is None or membership.organisation_id != proposal.organisation_id:
         return kinds
@@ -70,9 +73,9 @@ def actor_kinds(*, proposal: Proposal, user: User, membership: Membership | None
         kinds.add(workflow.OWNER)
     if membership.is_admin:
         kinds.add(workflow.ADMIN)
-    if membership.has_role(Role.REVIEWER) and any(
-        s.user_id == user.pk for s in required_stakeholders(proposal=proposal)
-    ):
+    if required is None:
+        required = required_stakeholders(proposal=proposal)
+    if membership.has_role(Role.REVIEWER) and any(s.user_id == user.pk for s in required):
         kinds.add(workflow.SIGNER)
     return kinds
 
@@ -90,7 +93,7 @@ def review_state(*, proposal: Proposal, user: User | None = None, membership: Me
         history=history,
     )
     if user is not None:
-        kinds = actor_kinds(proposal=proposal, user=user, membership=membership)
+        kinds = actor_kinds(proposal=proposal, user=user, membership=membership, required=required)
         actions = workflow.available(state=proposal.status, actor_kinds=kinds)
         if workflow.SIGNER in kinds and not _pending_for(state.required, user):
             # Signed already in this round: the decision buttons are not offered again.
