@@ -176,3 +176,11 @@ def test_the_audit_pages_only_read(world):
         for method in ("post", "put", "patch", "delete"):
             assert getattr(client, method)(url).status_code == 405
     assert list(AuditEntry.objects.values()) == before
+
+
+def test_the_csv_export_defuses_text_a_spreadsheet_would_run(world):
+    update(world, title='=HYPERLINK("http://evil.example")')
+    export = world.client_for(world.admin).get(reverse("projects:audit_export"), {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
+    labels = [row["object_label"] for row in rows if row["action"] == "proposal.updated"]
+    assert labels == ['\'=HYPERLINK("http://evil.example")']
