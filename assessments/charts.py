@@ -6,6 +6,7 @@ screen readers; each chart also gets a <title> for its accessible name.
 
 import io
 import re
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import matplotlib
@@ -24,7 +25,7 @@ STYLE = {
 ACCENT, MUTED, OK = "#2456c9", "#9aa5b5", "#1d7a46"
 # Part of the cache key of drawn charts (assessments.report_present.charts_for): bump it when the
 # drawing changes, so cached charts are drawn again.
-VERSION = "2"
+VERSION = "3"
 
 _STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
 _STYLE_ELEMENT = re.compile(r"\s*<style[^>]*>\*\{([^}]*)\}</style>")
@@ -51,12 +52,48 @@ def _without_inline_css(svg: str) -> str:
     return _STYLE_ATTRIBUTE.sub(lambda match: _declarations_as_attributes(match.group(1)), svg)
 
 
+SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
+
+
+def _unwrap_groups(element: ET.Element, referenced: set[str]) -> None:
+    """Children of bare <g id="..."> wrappers moved up into their parent, depth first."""
+    for child in list(element):
+        _unwrap_groups(child, referenced)
+    children: list[ET.Element] = []
+    for child in element:
+        bare = child.tag == f"{{{SVG_NS}}}g" and set(child.attrib) <= {"id"} and child.get("id") not in referenced
+        children.extend(list(child) if bare else [child])
+    element[:] = children
+
+
+def _tidy(svg: str) -> str:
+    """matplotlib's SVG without what neither browsers nor WeasyPrint draw.
+
+    matplotlib wraps every artist in a <g id="text_3"> with no attribute but its id (the heat map
+    had 180 of them) and adds an RDF <metadata> block. Each wrapper is a node that WeasyPrint's SVG
+    renderer visits and saves and restores graphics state for, and bytes in every page; unwrapping
+    them changes nothing drawn: they carry no transform, clip or style, and nothing refers to them.
+    The <title> (the chart's accessible name) stays.
+    """
+    root = ET.fromstring(svg)  # noqa: S314 - matplotlib's own output, no DTD or entities
+    for metadata in root.findall(f"{{{SVG_NS}}}metadata"):
+        root.remove(metadata)
+    referenced = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
+    _unwrap_groups(root, referenced)
+    # ElementTree's prefixes are one registry for the whole process, which other libraries also
+    # write to; set ours each time. An HTML page's parser knows only the "xlink:" spelling.
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    return ET.tostring(root, encoding="unicode")
+
+
 def _svg(fig: Any, title: str, prefix: str) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Title": title, "Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = _without_inline_css(svg[svg.index("<svg") :])  # no XML prolog nor doctype: inlined in HTML
+    svg = _tidy(svg)
     # Several charts share one page: matplotlib's ids (figure_1, patch_1...) must not collide.
     svg = (
         svg.replace('id="', f'id="{prefix}-')
@@ -105,7 +142,9 @@ def heatmap(results: dict[str, Any]) -> str:
         ax.set_yticks(range(len(rows)), rows)
         for i, row in enumerate(matrix):
             for j, value in enumerate(row):
-                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+                # White on the map's dark ends (deep red, deep green), where black text was hard to read.
+                colour = "white" if value < 0.2 or value > 0.8 else "black"
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8, color=colour)
         ax.tick_params(axis="x", labelsize=7)
         fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02, label="normalised (1 = best)")
         return _svg(fig, "Criteria by approach", "heatmap")

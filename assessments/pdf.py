@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from assessments import pdf_svg_text
 from assessments.models import Assessment, Report
 from assessments.questionnaires_db import engine_questionnaire
 from assessments.report_present import charts_for, present
@@ -104,6 +105,7 @@ def write_pdf(html: str) -> bytes:
     """Lay HTML out as every MLFit PDF is laid out (the benchmark's plain baseline uses it too)."""
     from weasyprint import HTML  # imported here: heavy, and only the PDF job needs it
 
+    pdf_svg_text.install()
     # WeasyPrint warns about every SVG presentation attribute it leaves to the SVG renderer.
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     with _collector_paused():
