@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and workers
 
 import matplotlib.pyplot as plt
+from matplotlib.transforms import Bbox
 
 STYLE = {
     "svg.fonttype": "none",
@@ -25,7 +26,7 @@ STYLE = {
 ACCENT, MUTED, OK = "#2456c9", "#9aa5b5", "#1d7a46"
 # Part of the cache key of drawn charts (assessments.report_present.charts_for): bump it when the
 # drawing changes, so cached charts are drawn again.
-VERSION = "3"
+VERSION = "4"
 
 _STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
 _STYLE_ELEMENT = re.compile(r"\s*<style[^>]*>\*\{([^}]*)\}</style>")
@@ -166,7 +167,6 @@ def pareto_chart(results: dict[str, Any]) -> str:
         for key, row in zip(keys, matrix, strict=True):
             on = key in pareto
             ax.scatter(row[x], row[y], s=60, color=OK if on else MUTED, zorder=3)
-            ax.annotate(labels.get(key, key), (row[x], row[y]), textcoords="offset points", xytext=(6, 4), fontsize=8)
         ax.set_xlabel(f"{criteria[x]['label']} (normalised, 1 = best)")
         ax.set_ylabel(f"{criteria[y]['label']} (normalised, 1 = best)")
         ax.set_xlim(-0.05, 1.25)
@@ -174,7 +174,64 @@ def pareto_chart(results: dict[str, Any]) -> str:
         ax.scatter([], [], color=OK, label="Pareto set (on every criterion)")
         ax.scatter([], [], color=MUTED, label="dominated")
         ax.legend(loc="lower left", frameon=False, fontsize=8)
+        place_labels(fig, ax, [(row[x], row[y], labels.get(key, key)) for key, row in zip(keys, matrix, strict=True)])
         return _svg(fig, "Pareto chart of the two heaviest criteria", "pareto")
+
+
+# Where a point's label may go, in points from the point, tried in this order: right, then below
+# and above on the right, then the same on the left, then straight above and below.
+LABEL_SPOTS = [
+    (6, 4, "left"),
+    (6, -10, "left"),
+    (6, 13, "left"),
+    (-6, 4, "right"),
+    (-6, -10, "right"),
+    (-6, 13, "right"),
+    (0, 10, "center"),
+    (0, -16, "center"),
+]
+
+
+def place_labels(fig: Any, ax: Any, points: list[tuple[float, float, str]]) -> list[Any]:
+    """Each point's label at the first spot that covers no other label, no point and no legend.
+
+    Approaches often score alike on the two heaviest criteria, and labels all set to the right of
+    their points ran into each other. When every spot is taken the label keeps the first. Returns
+    the labels' boxes (display coordinates), for the tests.
+    """
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = [ax.get_legend().get_window_extent(renderer)] if ax.get_legend() else []
+    # The dots themselves (s=60 is about 8 points across), so that no label hides one.
+    radius = 5 * fig.dpi / 72
+    for px, py, _ in points:
+        cx, cy = ax.transData.transform((px, py))
+        taken.append(Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius))
+    boxes = []
+    for px, py, text in points:
+        label = None
+        for dx, dy, align in LABEL_SPOTS:
+            if label is not None:
+                label.remove()
+            label = ax.annotate(text, (px, py), textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=align)
+            box = label.get_window_extent(renderer)
+            own_dot = ax.transData.transform((px, py))
+            clear = (
+                all(not box.overlaps(other) or other.contains(*own_dot) for other in taken)
+                and frame.containsx(box.x0)
+                and frame.containsx(box.x1)
+                and frame.containsy(box.y1)
+            )
+            if clear:
+                break
+        else:
+            label.remove()
+            dx, dy, align = LABEL_SPOTS[0]
+            label = ax.annotate(text, (px, py), textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=align)
+            box = label.get_window_extent(renderer)
+        taken.append(box)
+        boxes.append(box)
+    return boxes
 
 
 def sensitivity_chart(results: dict[str, Any]) -> str:
