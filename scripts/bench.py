@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import platform
 import re
@@ -1089,7 +1090,24 @@ SECTIONS: list[Callable[[BenchContext], Section | None]] = [
 # --- report -------------------------------------------------------------------------------------
 
 
-def machine(pg_version: str, load: tuple[float, float, float]) -> list[tuple[str, str]]:
+def python_speed() -> float:
+    """Seconds for a fixed pure-Python loop, best of three: a yardstick between machines.
+
+    The same CPU model name has run this project's figures three times slower on one machine than
+    on another, and one shared machine has changed speed threefold within an hour; a figure read
+    against another run's should be read against this too.
+    """
+    best = math.inf
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def machine(pg_version: str, load: tuple[float, float, float], speed: float) -> list[tuple[str, str]]:
     cpuinfo = Path("/proc/cpuinfo").read_text()
     cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), "unknown")
     meminfo = Path("/proc/meminfo").read_text()
@@ -1107,6 +1125,11 @@ def machine(pg_version: str, load: tuple[float, float, float]) -> list[tuple[str
         ("PostgreSQL", pg_version),
         # The bench shares the machine; a busy one (someone's test suite) lowers every figure.
         ("load average at start (1, 5, 15 min)", ", ".join(f"{x:.2f}" for x in load)),
+        # At the start and again at the end: a machine whose speed moved in between gave mixed figures.
+        (
+            "pure-Python yardstick: 5,000,000 loop additions, best of 3, at start / at end",
+            f"{speed:.3f} s / {python_speed():.3f} s",
+        ),
     ]
 
 
@@ -1114,7 +1137,9 @@ def met_cell(met: bool | None) -> str:
     return "—" if met is None else ("yes" if met else "**no**")
 
 
-def write_report(sections: list[Section], pg_version: str, started: datetime, load: tuple[float, float, float]) -> None:
+def write_report(
+    sections: list[Section], pg_version: str, started: datetime, load: tuple[float, float, float], speed: float
+) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -1126,7 +1151,7 @@ def write_report(sections: list[Section], pg_version: str, started: datetime, lo
         "",
         "| | |",
         "| --- | --- |",
-        *[f"| {k} | {v} |" for k, v in machine(pg_version, load)],
+        *[f"| {k} | {v} |" for k, v in machine(pg_version, load, speed)],
         "",
         "## Results",
         "",
@@ -1167,6 +1192,7 @@ def main() -> int:
     args = parse_args()
     started = datetime.now(UTC)
     load = os.getloadavg()
+    speed_at_start = python_speed()
     if load[0] > (os.cpu_count() or 1):
         # Other processes compete for the same cores; every figure will be lower and noisier.
         print(f"bench: warning: load average {load[0]:.2f} on {os.cpu_count()} cores; figures will be noisy")
@@ -1221,7 +1247,7 @@ def main() -> int:
         finally:
             stop_gunicorn(server)
 
-    write_report(sections, pg_version, started, load)
+    write_report(sections, pg_version, started, load, speed_at_start)
     print(f"\nwrote {REPORT.relative_to(ROOT)}")
     missed = [r.figure for s in sections for r in s.rows if r.met is False]
     for figure in missed:
