@@ -510,6 +510,16 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class ApproachName:
+    """An approach as a report names it. Its profile and the reasons for each figure are in the
+    report's frozen inputs; a copy in every report's results doubled what each report stored."""
+
+    key: str
+    label: str
+    ml: bool
+
+
+@dataclass(frozen=True)
 class FilteredApproach:
     key: str
     label: str
@@ -627,7 +637,7 @@ class TradeoffReport:
     criteria: list[CriterionUsed]
     weights_how: str
     not_weighed: list[NotWeighed]
-    approaches: list[Approach]  # every candidate, with the reasons for its figures
+    approaches: list[ApproachName]  # every candidate (profiles and reasons: the inputs)
     filtered_out: list[FilteredApproach]
     relax: list[Relaxation]  # filled only when every approach is filtered out
     matrix_approaches: list[str]  # the rows of both matrices: the approaches left after the filter
@@ -1367,7 +1377,7 @@ def compare(inputs: TradeoffInputs) -> TradeoffReport:
         "criteria": criteria,
         "weights_how": weights_how,
         "not_weighed": not_weighed,
-        "approaches": list(inputs.approaches),
+        "approaches": [ApproachName(a.key, a.label, a.ml) for a in inputs.approaches],
         "filtered_out": filtered,
     }
     if not survivors:

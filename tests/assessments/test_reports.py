@@ -698,3 +698,16 @@ def test_the_detail_query_count_does_not_grow_with_the_stakeholders(world, quest
     # are read from the report's frozen inputs and results, never from their tables.
     cached_sessions = settings.SESSION_ENGINE.endswith("cached_db")
     assert len(many) == (4 if cached_sessions else 5), many
+
+
+def test_results_name_the_approaches_and_leave_their_profiles_to_the_frozen_inputs(world, questionnaire_version):
+    build_scenario(world)
+    report = computed(world.proposal, world.owner)
+    named = report.results["approaches"]
+    frozen = {a["key"]: a for a in report.inputs["approaches"]["approaches"]}
+    assert [a["key"] for a in named] == list(frozen)  # every candidate, in the inputs' order
+    for approach in named:
+        assert set(approach) == {"key", "label", "ml"}
+        assert (approach["label"], approach["ml"]) == (frozen[approach["key"]]["label"], frozen[approach["key"]]["ml"])
+    # The reasons behind each figure are still part of the report, once, in what it froze.
+    assert all("reason" in field for a in frozen.values() for field in a["profile"].values())
