@@ -204,20 +204,26 @@ def place_labels(fig: Any, ax: Any, points: list[tuple[float, float, str]]) -> l
     taken = [ax.get_legend().get_window_extent(renderer)] if ax.get_legend() else []
     # The dots themselves (s=60 is about 8 points across), so that no label hides one.
     radius = 5 * fig.dpi / 72
+    dots = []
     for px, py, _ in points:
         cx, cy = ax.transData.transform((px, py))
-        taken.append(Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius))
+        dots.append(Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius))
+    taken += dots
+
+    def put(text: str, point: tuple[float, float], spot: tuple[int, int, str], replacing: Any) -> tuple[Any, Any]:
+        if replacing is not None:
+            replacing.remove()
+        dx, dy, align = spot
+        label = ax.annotate(text, point, textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=align)
+        return label, label.get_window_extent(renderer)
+
     boxes = []
-    for px, py, text in points:
+    for (px, py, text), own_dot in zip(points, dots, strict=True):
         label = None
-        for dx, dy, align in LABEL_SPOTS:
-            if label is not None:
-                label.remove()
-            label = ax.annotate(text, (px, py), textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=align)
-            box = label.get_window_extent(renderer)
-            own_dot = ax.transData.transform((px, py))
+        for spot in LABEL_SPOTS:
+            label, box = put(text, (px, py), spot, label)
             clear = (
-                all(not box.overlaps(other) or other.contains(*own_dot) for other in taken)
+                all(not box.overlaps(other) for other in taken if other is not own_dot)
                 and frame.containsx(box.x0)
                 and frame.containsx(box.x1)
                 and frame.containsy(box.y1)
@@ -225,10 +231,7 @@ def place_labels(fig: Any, ax: Any, points: list[tuple[float, float, str]]) -> l
             if clear:
                 break
         else:
-            label.remove()
-            dx, dy, align = LABEL_SPOTS[0]
-            label = ax.annotate(text, (px, py), textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=align)
-            box = label.get_window_extent(renderer)
+            label, box = put(text, (px, py), LABEL_SPOTS[0], label)
         taken.append(box)
         boxes.append(box)
     return boxes
