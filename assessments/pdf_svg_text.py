@@ -14,6 +14,8 @@ word against WeasyPrint's own drawing. Reread weasyprint/svg/text.py before movi
 """
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from math import inf
 from typing import Any
 
@@ -25,6 +27,7 @@ ALIGNMENT_ATTRIBUTES = ("display-anchor", "dominant-baseline", "alignment-baseli
 POSITION_ATTRIBUTES = ("x", "y", "dx", "dy")
 
 _original_text: Any = None
+_suspended = False  # inside weasyprint_own(): install() leaves WeasyPrint's own drawing in place
 
 
 def _positions(node: Any) -> dict[str, str | None] | None:
@@ -133,7 +136,7 @@ def install() -> None:
     import weasyprint
     import weasyprint.svg as weasy_svg
 
-    if weasyprint.__version__ != SUPPORTED_WEASYPRINT or _original_text is not None:
+    if _suspended or weasyprint.__version__ != SUPPORTED_WEASYPRINT or _original_text is not None:
         # Another version: its drawing may differ from what this mirrors, so leave it alone.
         return
     _original_text = sys.modules["weasyprint.svg.text"].text
@@ -145,7 +148,7 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    """WeasyPrint's own drawing back (the tests compare both)."""
+    """WeasyPrint's own drawing back."""
     global _original_text
     import weasyprint.svg as weasy_svg
 
@@ -156,3 +159,17 @@ def uninstall() -> None:
             weasy_svg.TAGS[tag] = _original_text
     weasy_svg.text = _original_text
     _original_text = None
+
+
+@contextmanager
+def weasyprint_own() -> Iterator[None]:
+    """PDFs laid out with WeasyPrint's own letter-by-letter SVG text meanwhile, even through
+    assessments.pdf.write_pdf (which installs the fast path): the tests and the benchmark compare."""
+    global _suspended
+    uninstall()
+    _suspended = True
+    try:
+        yield
+    finally:
+        _suspended = False
+        install()

@@ -675,18 +675,14 @@ from weasyprint import HTML
 from accounts.models import Organisation
 from assessments import pdf_svg_text
 from assessments.models import Report, ReportStatus
-from assessments.pdf import _collector_paused, render_pdf, report_html, write_pdf
+from assessments.pdf import render_pdf, report_html, write_pdf
 from assessments.reports import report_request, report_run
 def pages(html):
     return len(HTML(string=html).render().pages)
 def own_svg_text(html):
     # The same layout with WeasyPrint's own letter-by-letter SVG text, for comparison.
-    pdf_svg_text.uninstall()
-    try:
-        with _collector_paused():
-            HTML(string=html).write_pdf()
-    finally:
-        pdf_svg_text.install()
+    with pdf_svg_text.weasyprint_own():
+        write_pdf(html)
 org = Organisation.objects.get(slug="demo")
 proposal = org.proposals.get(title__startswith="Route support tickets")
 report, _ = report_request(proposal=proposal, by=proposal.owner)

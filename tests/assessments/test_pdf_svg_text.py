@@ -58,13 +58,10 @@ def _page(svg: str) -> str:
 
 
 @pytest.fixture
-def weasyprint_own(monkeypatch):
+def weasyprint_own():
     """Renders with WeasyPrint's own letter-by-letter text, then puts the fast path back."""
-    install = pdf_svg_text.install
-    pdf_svg_text.uninstall()
-    monkeypatch.setattr(pdf_svg_text, "install", lambda: None)  # write_pdf would install it again
-    yield
-    install()
+    with pdf_svg_text.weasyprint_own():
+        yield
 
 
 def _layouts(monkeypatch) -> list[str]:
@@ -127,7 +124,8 @@ def test_per_letter_positions_are_left_to_weasyprint(monkeypatch):
     assert "A" not in calls  # while the single-position runs went through the fast path
 
 
-def test_another_weasyprint_version_is_left_alone(monkeypatch, weasyprint_own):
+def test_another_weasyprint_version_is_left_alone(monkeypatch):
+    pdf_svg_text.uninstall()  # the next write_pdf installs it again, under the real version
     monkeypatch.setattr(weasyprint, "__version__", "99.0")
     pdf_svg_text.install()
     assert weasyprint.svg.TAGS["text"] is not pdf_svg_text.svg_text
