@@ -5,6 +5,7 @@ screen readers; each chart also gets a <title> for its accessible name.
 """
 
 import io
+import math
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -26,7 +27,7 @@ STYLE = {
 ACCENT, MUTED, OK = "#2456c9", "#9aa5b5", "#1d7a46"
 # Part of the cache key of drawn charts (assessments.report_present.charts_for): bump it when the
 # drawing changes, so cached charts are drawn again.
-VERSION = "4"
+VERSION = "5"
 
 _STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
 _STYLE_ELEMENT = re.compile(r"\s*<style[^>]*>\*\{([^}]*)\}</style>")
@@ -179,8 +180,9 @@ def pareto_chart(results: dict[str, Any]) -> str:
 
 
 # Where a point's label may go, in points from the point, tried in this order: right, then below
-# and above on the right, then the same on the left, then straight above and below.
-LABEL_SPOTS = [
+# and above on the right, then the same on the left, then straight above and below; then the same
+# directions farther out, for points whose neighbours take every near spot.
+NEAR_SPOTS = [
     (6, 4, "left"),
     (6, -10, "left"),
     (6, 13, "left"),
@@ -190,25 +192,35 @@ LABEL_SPOTS = [
     (0, 10, "center"),
     (0, -16, "center"),
 ]
+LABEL_SPOTS = NEAR_SPOTS + [(2 * dx, 2 * dy, align) for dx, dy, align in NEAR_SPOTS]
+# Dots closer than this (points) look like one dot: a label may sit as near to either.
+SAME_SPOT = 6
+
+
+def _distance(box: Any, centre: tuple[float, float]) -> float:
+    """From a box to a point, 0 inside it (display units)."""
+    x, y = centre
+    return math.hypot(max(box.x0 - x, 0, x - box.x1), max(box.y0 - y, 0, y - box.y1))
 
 
 def place_labels(fig: Any, ax: Any, points: list[tuple[float, float, str]]) -> list[Any]:
-    """Each point's label at the first spot that covers no other label, no point and no legend.
+    """Each point's label at the first spot that is inside the plot, covers no other label, no
+    point and no legend, and is nearer its own point than any other.
 
-    Approaches often score alike on the two heaviest criteria, and labels all set to the right of
-    their points ran into each other. When every spot is taken the label keeps the first. Returns
-    the labels' boxes (display coordinates), for the tests.
+    Approaches often score alike on the two heaviest criteria: labels all set to the right of
+    their points ran into each other, a label below a point on the axis ran over the tick labels,
+    and a label between two points could be read as either one's. When every spot is taken the
+    label keeps the first. Returns the labels' boxes (display coordinates), for the tests.
     """
     renderer = fig.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     taken = [ax.get_legend().get_window_extent(renderer)] if ax.get_legend() else []
     # The dots themselves (s=60 is about 8 points across), so that no label hides one.
     radius = 5 * fig.dpi / 72
-    dots = []
-    for px, py, _ in points:
-        cx, cy = ax.transData.transform((px, py))
-        dots.append(Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius))
+    centres = [tuple(ax.transData.transform((px, py))) for px, py, _ in points]
+    dots = [Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius) for cx, cy in centres]
     taken += dots
+    same_spot = SAME_SPOT * fig.dpi / 72
 
     def put(text: str, point: tuple[float, float], spot: tuple[int, int, str], replacing: Any) -> tuple[Any, Any]:
         if replacing is not None:
@@ -217,18 +229,23 @@ def place_labels(fig: Any, ax: Any, points: list[tuple[float, float, str]]) -> l
         label = ax.annotate(text, point, textcoords="offset points", xytext=(dx, dy), fontsize=8, ha=align)
         return label, label.get_window_extent(renderer)
 
+    def clear(box: Any, own: int) -> bool:
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        if not inside or any(box.overlaps(other) for other in taken if other is not dots[own]):
+            return False
+        mine = _distance(box, centres[own])
+        return all(
+            mine < _distance(box, centre)
+            for i, centre in enumerate(centres)
+            if i != own and math.dist(centre, centres[own]) > same_spot
+        )
+
     boxes = []
-    for (px, py, text), own_dot in zip(points, dots, strict=True):
+    for own, (px, py, text) in enumerate(points):
         label = None
         for spot in LABEL_SPOTS:
             label, box = put(text, (px, py), spot, label)
-            clear = (
-                all(not box.overlaps(other) for other in taken if other is not own_dot)
-                and frame.containsx(box.x0)
-                and frame.containsx(box.x1)
-                and frame.containsy(box.y1)
-            )
-            if clear:
+            if clear(box, own):
                 break
         else:
             label, box = put(text, (px, py), LABEL_SPOTS[0], label)

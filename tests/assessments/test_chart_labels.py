@@ -48,3 +48,31 @@ def test_the_first_spot_is_to_the_right_when_nothing_is_in_the_way():
     dot_x, dot_y = ax.transData.transform((0.2, 0.5))
     plt.close(fig)
     assert box.x0 > dot_x and box.y0 > dot_y  # right of and above its point, as before
+
+
+def test_labels_stay_inside_the_plot_and_nearer_their_own_point():
+    # The demo ticket router's Pareto chart: two points on the top edge 0.35 apart, where a label
+    # between them could be read as either's, and two near-coincident points on the x axis, where
+    # a label below ran over the tick labels.
+    points = [
+        (0.00, 1.00, "No ML (rules or heuristics)"),
+        (0.65, 1.00, "Linear or logistic model"),
+        (1.00, 1.00, "Human in the loop"),
+        (0.95, 0.00, "Gradient-boosted trees"),
+        (0.96, 0.00, "Rules first, model for the rest"),
+    ]
+    fig, ax = _crowded_chart(points)
+    boxes = charts.place_labels(fig, ax, points)
+    frame = ax.get_window_extent(fig.canvas.get_renderer())
+    centres = [ax.transData.transform((px, py)) for px, py, _ in points]
+    plt.close(fig)
+    for i, box in enumerate(boxes):
+        name = points[i][2]
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, name
+        mine = charts._distance(box, centres[i])
+        for j, centre in enumerate(centres):
+            far_apart = abs(centre[0] - centres[i][0]) + abs(centre[1] - centres[i][1]) > 20
+            if j != i and far_apart:
+                assert mine < charts._distance(box, centre), (name, "reads as the label of", points[j][2])
+    for (i, a), (j, b) in itertools.combinations(enumerate(boxes), 2):
+        assert not a.overlaps(b), (points[i][2], points[j][2])

@@ -158,6 +158,33 @@ DEMO_STAKEHOLDERS = [
     ),
 ]
 
+# What the ticket router's three signers need (seed_review), so its report weighs approaches by
+# their requirements rather than by default weights, and its stakeholder matrix has something to say.
+TICKET_ROUTER_NEEDS = {
+    "product": (
+        [
+            _need("quality", ">=", 0.9, "", False, 5, "accuracy"),
+            _need("time_to_release", "<=", 4.0, "months", False, 3),
+        ],
+        [{"name": "tickets routed right first time", "direction": "maximise", "weight": 5}],
+    ),
+    "ml_engineering": (
+        [
+            _need("latency", "<=", 500.0, "ms", False, 2),
+            _need("freshness", "<=", 30.0, "days", False, 3),
+            _need("cost", "<=", 3000.0, "per_month", False, 3),
+        ],
+        [{"name": "on-call pages", "direction": "minimise", "weight": 3}],
+    ),
+    "legal": (
+        [
+            _need("interpretability", ">=", "global", "level", True, 5),
+            _need("privacy", "==", "eu", "", True, 5),
+        ],
+        [{"name": "customer complaints about routing", "direction": "minimise", "weight": 4}],
+    ),
+}
+
 TOPICS = [
     ("Predict churn for", "customers likely to cancel in the next month"),
     ("Score leads for", "inbound leads worth a sales call"),
@@ -328,11 +355,19 @@ class Command(BaseCommand):
         roles = {r.key: r for r in stake_roles(organisation=organisation)}
         signers = {"product": people[Role.REVIEWER], "ml_engineering": people[Role.ADMIN], "legal": legal}
         for key, user in signers.items():
-            Stakeholder.objects.get_or_create(
+            stakeholder, _ = Stakeholder.objects.get_or_create(
                 proposal=proposal,
                 email=user.email,
-                defaults={"organisation": organisation, "user": user, "name": user.name, "role": roles[key]},
+                defaults={
+                    "organisation": organisation,
+                    "user": user,
+                    "name": user.name,
+                    "role": roles[key],
+                    "responded_at": timezone.now(),
+                },
             )
+            requirements, objectives = TICKET_ROUTER_NEEDS[key]
+            requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=objectives, by=None)
         members = {m.user_id: m for m in Membership.objects.filter(organisation=organisation)}
         owner = proposal.owner
         review_act(proposal=proposal, by=owner, membership=members[owner.pk], action="submit")
