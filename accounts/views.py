@@ -184,18 +184,35 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         _, raw = ApiToken.issue(membership=request.membership, name=form.cleaned_data["name"])
         form = ApiTokenForm()
     tokens = request.membership.api_tokens.order_by("-created_at")
-    return render(request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "raw": raw})
+    # Admins also see everyone else's, to stop a lost or leaked one without waiting for its owner.
+    others = (
+        ApiToken.objects.filter(membership__organisation=request.organisation)
+        .exclude(membership=request.membership)
+        .select_related("membership__user")
+        .order_by("membership__user__email", "-created_at")
+        if request.membership.is_admin
+        else None
+    )
+    context = {"form": form, "tokens": tokens, "others": others, "raw": raw}
+    return render(request, "accounts/api_tokens.html", context)
 
 
 @member_required()
 @require_POST
 def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = request.membership.api_tokens.filter(pk=pk).first()
+    tokens = (
+        ApiToken.objects.filter(membership__organisation=request.organisation)
+        if request.membership.is_admin
+        else request.membership.api_tokens
+    )
+    token = tokens.select_related("membership__user").filter(pk=pk).first()
     if token is None:
-        # Another member's token, or another organisation's: same answer as a missing one.
+        # Another member's token (to a non-admin), or another organisation's: same answer as a
+        # missing one.
         raise Http404("Not found.")
     token.delete()
-    messages.success(request, "Token revoked.")
+    owner = "" if token.membership_id == request.membership.pk else f" of {token.membership.user}"
+    messages.success(request, f"Token {token.name}{owner} revoked.")
     return redirect("accounts:api_tokens")
 
 

@@ -8,6 +8,7 @@ from accounts import views as account_views
 from assessments.report_views import report_library_view
 from assessments.stakeholder_views import requirements_link_view, stakeholder_questionnaire_view
 from config.api import api
+from projects.member_views import membership_remove_view
 from stakeholders.review_views import review_policy_view, review_view
 
 
@@ -37,6 +38,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/members/<int:pk>/remove/", membership_remove_view, name="membership_remove"),
     path("accounts/", include("accounts.urls")),
     path("proposals/", include("projects.urls")),
     path("proposals/<int:pk>/assessment/", include("assessments.urls")),

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Case, F, Model, Value, When
 from django.utils import timezone
 
-from accounts.models import Organisation, User
+from accounts.models import Membership, Organisation, Team, User
 from projects import workflow
 from projects.audit import audit_record
 from projects.models import EDITABLE_FIELDS, Proposal, ProposalDraft, ProposalRevision
@@ -276,3 +276,24 @@ def proposals_set_latest_reports(*, latest: dict[int, int], finished_at) -> int:
 def proposal_set_awaiting(*, proposal: Proposal, users: list[User]) -> None:
     """Record whose sign-off the current review round waits for (called by the stakeholders app)."""
     proposal.awaiting_review_by.set(users)
+
+
+class MembershipRemovalError(ValueError):
+    pass
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, by: User) -> None:
+    """Take a person out of an organisation, for good: their way in, API tokens, team places and
+    the reviews waiting on them go. What they wrote (proposals, requirements, sign-offs, comments)
+    stays under their name, as the record; their unsaved drafts stay too, in case they come back.
+    """
+    if membership.user_id == by.pk:
+        # The one doing it is an admin, so the organisation keeps at least one.
+        raise MembershipRemovalError("You cannot remove yourself; ask another admin.")
+    organisation, user = membership.organisation, membership.user
+    before = {"email": user.email, "role": membership.role, "api_tokens": membership.api_tokens.count()}
+    audit_record(organisation=organisation, action="membership.removed", obj=membership, actor=by, before=before)
+    Team.members.through.objects.filter(team__organisation=organisation, user=user).delete()
+    Proposal.awaiting_review_by.through.objects.filter(proposal__organisation=organisation, user=user).delete()
+    membership.delete()  # its API tokens with it

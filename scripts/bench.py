@@ -670,7 +670,7 @@ PDF_RATIO_GOAL = 1.5
 # Both go through assessments.pdf.write_pdf, so they are laid out with the same settings; the page
 # counts are WeasyPrint's for the very HTML laid out, so the plain document has exactly the report's.
 PDF_CODE = """
-import json, statistics, time
+import json, re, statistics, time
 from weasyprint import HTML
 from accounts.models import Organisation
 from assessments import pdf_svg_text
@@ -696,16 +696,29 @@ plain = "<html><body style='font-family: DejaVu Sans'>" + "".join(
     f"<h2>Section {i}</h2>" + paragraph * 2 + "<div style='break-after: page'></div>" for i in range(count)
 ) + "</body></html>"
 plain_pages = pages(plain)
+# Where the report's time goes: the same HTML without its four charts, then also with every
+# table row set as one paragraph (the cells' text joined), so the rows' differences are the
+# charts' share and the table cells' share.
+no_charts = re.sub(r'<img alt="[^"]*" src="data:image/svg[^"]*">', "", html)
+rows_as_text = re.sub(r"</t[dh]>\\s*<t[dh][^>]*>", " | ", no_charts)
+rows_as_text = re.sub(r"<tr[^>]*>\\s*<t[dh][^>]*>", "<p>", rows_as_text)
+rows_as_text = re.sub(r"</t[dh]>\\s*</tr>", "</p>", rows_as_text)
+rows_as_text = re.sub(r"</?(table|thead|tbody)[^>]*>", "", rows_as_text)
+variants = {"own_svg_text": lambda: own_svg_text(html), "no_charts": lambda: write_pdf(no_charts),
+            "rows_as_text": lambda: write_pdf(rows_as_text)}
 write_pdf(plain)
-own_svg_text(html)
-# Interleaved, so that a slower spell of a shared machine weighs on all three alike.
-timings, plain_timings, own_timings = [], [], []
+for run in variants.values():
+    run()
+# Interleaved, so that a slower spell of a shared machine weighs on all of them alike.
+timings, plain_timings, variant_timings = [], [], {name: [] for name in variants}
 for _ in range(7):
     t = time.perf_counter(); data = render_pdf(report); timings.append(time.perf_counter() - t)
     t = time.perf_counter(); write_pdf(plain); plain_timings.append(time.perf_counter() - t)
-    t = time.perf_counter(); own_svg_text(html); own_timings.append(time.perf_counter() - t)
+    for name, run in variants.items():
+        t = time.perf_counter(); run(); variant_timings[name].append(time.perf_counter() - t)
 print("PDF " + json.dumps({"median_s": statistics.median(timings), "pages": count, "plain_pages": plain_pages,
-      "plain_median_s": statistics.median(plain_timings), "own_svg_text_median_s": statistics.median(own_timings)}))
+      "plain_median_s": statistics.median(plain_timings), "cells": len(re.findall(r"<t[dh][ >]", html)),
+      **{f"{name}_median_s": statistics.median(values) for name, values in variant_timings.items()}}))
 """
 
 
@@ -728,12 +741,21 @@ def pdf_section(ctx: BenchContext) -> Section:
                 "the report laid out with WeasyPrint's own letter-by-letter SVG text, median of 7",
                 f"{data['own_svg_text_median_s']:.2f} s",
             ),
+            Row("the report without its 4 charts, median of 7", f"{data['no_charts_median_s']:.2f} s"),
+            Row(
+                f"... and each table row as one paragraph ({data['cells']} cells), median of 7",
+                f"{data['rows_as_text_median_s']:.2f} s "
+                f"({data['rows_as_text_median_s'] / data['plain_median_s']:.2f} × the plain PDF)",
+            ),
         ],
         notes=[
             "WeasyPrint in one process after a warm-up, the report and the plain document through the same "
             "`assessments.pdf.write_pdf`, their runs interleaved. The report's charts are the page's SVG "
             "documents, embedded as SVG images (vector, their text selectable); `assessments/pdf_svg_text.py` "
-            "lays out each chart label once instead of letter by letter (the last row is the report without it).",
+            "lays out each chart label once instead of letter by letter (the fourth row is the report without it).",
+            "The last two rows take the report apart: the same HTML without its charts, then also with each table "
+            "row's cells joined into one paragraph. WeasyPrint spends about as long on each table cell as on a "
+            "whole paragraph, so the report's cost follows its count of cells and charts, not its page count.",
             *(
                 [f"**The plain document has {data['plain_pages']} pages, the report {data['pages']}**: not comparable."]
                 if data["plain_pages"] != data["pages"]

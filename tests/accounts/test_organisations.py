@@ -86,7 +86,7 @@ def test_role_change_tenancy(world):
     assert target.role == Role.MEMBER
 
 
-def test_api_tokens_are_shown_once_and_revoked_only_by_their_owner(world):
+def test_api_tokens_are_shown_once_and_revoked_by_their_owner_or_an_admin(world):
     client = world.client_for(world.member)
     response = client.post(reverse("accounts:api_tokens"), {"name": "laptop"})
     raw = response.context["raw"]
@@ -94,10 +94,25 @@ def test_api_tokens_are_shown_once_and_revoked_only_by_their_owner(world):
     token = ApiToken.objects.get()
     assert raw not in token.token_hash
     url = reverse("accounts:api_token_revoke", args=[token.pk])
-    assert world.client_for(world.outsider).post(url).status_code == 404
+    assert world.client_for(world.outsider).post(url).status_code == 404  # another organisation's admin
     assert world.client_for(world.owner).post(url).status_code == 404
+    assert world.client_for(world.reviewer).post(url).status_code == 404
     assert client.post(url).status_code == 302
     assert not ApiToken.objects.exists()
+
+
+def test_an_admin_sees_and_revokes_other_members_tokens(world):
+    token, _ = ApiToken.issue(membership=membership(world.member, world.org), name="build server")
+    ApiToken.issue(membership=membership(world.outsider, world.other_org), name="globex laptop")
+    admin = world.client_for(world.admin)
+    html = admin.get(reverse("accounts:api_tokens")).content.decode()
+    assert "build server" in html and "member@acme.test" in html
+    assert "globex laptop" not in html
+    # Members see only their own.
+    assert "Everyone else" not in world.client_for(world.owner).get(reverse("accounts:api_tokens")).content.decode()
+    response = admin.post(reverse("accounts:api_token_revoke", args=[token.pk]), follow=True)
+    assert f"Token build server of {world.member} revoked." in response.content.decode()
+    assert not ApiToken.objects.filter(pk=token.pk).exists()
 
 
 def test_memberships_are_unique_per_organisation(world):

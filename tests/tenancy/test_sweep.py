@@ -144,12 +144,19 @@ WEB: dict[str, Route] = {
         post=admin(302),
         data={"role": "reviewer"},
     ),
+    "membership_remove": Route(
+        {"pk": "membership"},
+        get=Expect(405, ("admin", 405), ("reviewer", 403)),
+        # The member's own membership: an admin removes it (302), the outsider's Globex admin
+        # does not find it (404).
+        post=admin(302),
+    ),
     "accounts:api_tokens": Route({}, get=own(200), post=own(200)),
     "accounts:api_token_revoke": Route(
         {"pk": "member_token"},
         get=refused("member"),
-        # Only the token's own member; even an admin gets 404 for someone else's token.
-        post=Expect(404, ("member", 302), ("admin", 404)),
+        # The token's own member, and the organisation's admins (a lost or leaked token).
+        post=Expect(404, ("member", 302), ("admin", 302)),
     ),
     "accounts:notifications": Route({}, get=own(200), post=own(200)),
     "accounts:notification_bell": Route({}, get=own(200), post=own(200)),
