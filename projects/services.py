@@ -283,10 +283,14 @@ class MembershipRemovalError(ValueError):
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, by: User) -> None:
-    """Take a person out of an organisation, for good: their way in, API tokens, team places and
-    the reviews waiting on them go. What they wrote (proposals, requirements, sign-offs, comments)
-    stays under their name, as the record; their unsaved drafts stay too, in case they come back.
+def membership_remove(*, membership: Membership, by: User) -> list[Proposal]:
+    """Take a person out of an organisation, for good: their way in, API tokens and team places go.
+    What they wrote (proposals, requirements, sign-offs, comments) stays under their name, as the
+    record; their unsaved drafts stay too, in case they come back.
+
+    Returns the reviews still waiting on them. Those are left as they are, since the review does
+    still need that sign-off: an admin swaps the stakeholder or overrides, and the removal message
+    says so.
     """
     if membership.user_id == by.pk:
         # The one doing it is an admin, so the organisation keeps at least one.
@@ -295,5 +299,9 @@ def membership_remove(*, membership: Membership, by: User) -> None:
     before = {"email": user.email, "role": membership.role, "api_tokens": membership.api_tokens.count()}
     audit_record(organisation=organisation, action="membership.removed", obj=membership, actor=by, before=before)
     Team.members.through.objects.filter(team__organisation=organisation, user=user).delete()
-    Proposal.awaiting_review_by.through.objects.filter(proposal__organisation=organisation, user=user).delete()
     membership.delete()  # its API tokens with it
+    return list(
+        Proposal.objects.filter(organisation=organisation, awaiting_review_by=user, status__in=workflow.UNDER_REVIEW)
+        .only("pk", "title")
+        .order_by("title")
+    )

@@ -1,10 +1,10 @@
-"""An admin takes a person out of the organisation: access, tokens, team places and review waits
-go at once; what they wrote stays; the removal is in the audit trail."""
+"""An admin takes a person out of the organisation: access, tokens and team places go at once;
+what they wrote stays; reviews waiting on them are named; the removal is in the audit trail."""
 
 from django.urls import reverse
 
 from accounts.models import ApiToken, Membership, Role, Team
-from projects.models import AuditEntry
+from projects.models import AuditEntry, ProposalStatus
 from tests.conftest import membership
 
 
@@ -18,12 +18,17 @@ def test_an_admin_removes_a_member_who_then_sees_nothing(world):
     _, raw = ApiToken.issue(membership=membership(world.owner, world.org), name="laptop")
     team = Team.objects.create(organisation=world.org, name="Support")
     team.members.add(world.owner, world.member)
+    world.proposal.status = ProposalStatus.IN_REVIEW
+    world.proposal.save(update_fields=["status"])
     world.proposal.awaiting_review_by.add(world.owner, world.reviewer)
 
     response = world.client_for(world.admin).post(_remove_url(world, world.owner), follow=True)
 
     assert response.status_code == 200
-    assert "no longer has access" in response.content.decode()
+    html = response.content.decode()
+    assert "no longer has access" in html
+    # The review still needs that sign-off: it is named, and left waiting for an admin to settle.
+    assert "1 review(s) still wait on their sign-off: “Route support tickets”" in html
     assert not Membership.objects.filter(user=world.owner, organisation=world.org).exists()
     # The session they already had no longer opens anything of the organisation's.
     assert leaving.get(reverse("projects:detail", args=[world.proposal.pk])).status_code == 302
@@ -36,7 +41,7 @@ def test_an_admin_removes_a_member_who_then_sees_nothing(world):
     assert api.get("/api/proposals", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     assert not ApiToken.objects.exists()
     assert list(team.members.all()) == [world.member]
-    assert list(world.proposal.awaiting_review_by.all()) == [world.reviewer]
+    assert set(world.proposal.awaiting_review_by.all()) == {world.owner, world.reviewer}
     # What they wrote stays, under their name.
     world.proposal.refresh_from_db()
     assert world.proposal.owner == world.owner
