@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -15,10 +15,9 @@ from accounts.forms import (
     ApiTokenForm,
     EmailAuthenticationForm,
     InvitationForm,
-    MembershipRoleForm,
     ThrottledPasswordResetForm,
 )
-from accounts.models import ApiToken, Membership, Role, User
+from accounts.models import ApiToken, Role, User
 from accounts.services import (
     InvitationError,
     invitation_accept,
@@ -26,7 +25,7 @@ from accounts.services import (
     invitation_get_usable,
     user_for_invitation,
 )
-from accounts.tenancy import SESSION_KEY, get_object_for_member, member_required
+from accounts.tenancy import SESSION_KEY, member_required
 
 
 class LoginView(auth_views.LoginView):
@@ -111,24 +110,6 @@ def members(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/members.html", context, status=400 if form.errors else 200)
 
 
-@member_required(role=Role.ADMIN)
-@require_POST
-def membership_role(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_for_member(request, Membership.objects.all(), pk=pk)
-    form = MembershipRoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose one of the listed roles.")
-        return redirect("accounts:members")
-    if membership.pk == request.membership.pk and form.cleaned_data["role"] != Role.ADMIN:
-        # An organisation must never lose its last way in.
-        messages.error(request, "You cannot remove your own admin role.")
-        return redirect("accounts:members")
-    membership.role = form.cleaned_data["role"]
-    membership.save(update_fields=["role"])
-    messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
-    return redirect("accounts:members")
-
-
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_get_usable(token=token)
@@ -195,25 +176,6 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     )
     context = {"form": form, "tokens": tokens, "others": others, "raw": raw}
     return render(request, "accounts/api_tokens.html", context)
-
-
-@member_required()
-@require_POST
-def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    tokens = (
-        ApiToken.objects.filter(membership__organisation=request.organisation)
-        if request.membership.is_admin
-        else request.membership.api_tokens
-    )
-    token = tokens.select_related("membership__user").filter(pk=pk).first()
-    if token is None:
-        # Another member's token (to a non-admin), or another organisation's: same answer as a
-        # missing one.
-        raise Http404("Not found.")
-    token.delete()
-    owner = "" if token.membership_id == request.membership.pk else f" of {token.membership.user}"
-    messages.success(request, f"Token {token.name}{owner} revoked.")
-    return redirect("accounts:api_tokens")
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -8,7 +8,7 @@ from accounts import views as account_views
 from assessments.report_views import report_library_view
 from assessments.stakeholder_views import requirements_link_view, stakeholder_questionnaire_view
 from config.api import api
-from projects.member_views import membership_remove_view
+from projects import member_views
 from stakeholders.review_views import review_policy_view, review_view
 
 
@@ -38,7 +38,10 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("accounts/members/<int:pk>/remove/", membership_remove_view, name="membership_remove"),
+    # Organisation admin actions served by projects, which keeps the audit trail they are recorded in.
+    path("accounts/members/<int:pk>/role/", member_views.membership_role_view, name="membership_role"),
+    path("accounts/members/<int:pk>/remove/", member_views.membership_remove_view, name="membership_remove"),
+    path("accounts/tokens/<int:pk>/revoke/", member_views.api_token_revoke_view, name="api_token_revoke"),
     path("accounts/", include("accounts.urls")),
     path("proposals/", include("projects.urls")),
     path("proposals/<int:pk>/assessment/", include("assessments.urls")),

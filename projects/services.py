@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Case, F, Model, Value, When
 from django.utils import timezone
 
-from accounts.models import Membership, Organisation, Team, User
+from accounts.models import ApiToken, Membership, Organisation, Role, Team, User
 from projects import workflow
 from projects.audit import audit_record
 from projects.models import EDITABLE_FIELDS, Proposal, ProposalDraft, ProposalRevision
@@ -278,8 +278,41 @@ def proposal_set_awaiting(*, proposal: Proposal, users: list[User]) -> None:
     proposal.awaiting_review_by.set(users)
 
 
-class MembershipRemovalError(ValueError):
+class MembershipChangeError(ValueError):
     pass
+
+
+@transaction.atomic
+def membership_set_role(*, membership: Membership, role: str, by: User) -> None:
+    if membership.user_id == by.pk and role != Role.ADMIN:
+        # An organisation must never lose its last way in.
+        raise MembershipChangeError("You cannot remove your own admin role.")
+    before = {"role": membership.role}
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        organisation=membership.organisation,
+        action="membership.role_changed",
+        obj=membership,
+        actor=by,
+        before=before,
+        after={"role": role},
+    )
+
+
+def api_token_revoke(*, token: ApiToken, by: User) -> None:
+    """Revoke a token; recorded when it is someone else's (an admin stopping a lost or leaked one)."""
+    membership = token.membership
+    if membership.user_id != by.pk:
+        audit_record(
+            organisation=membership.organisation,
+            action="api_token.revoked",
+            obj=token,
+            actor=by,
+            before={"owner": membership.user.email, "name": token.name, "prefix": token.prefix},
+            only_changes=False,
+        )
+    token.delete()
 
 
 @transaction.atomic
@@ -294,7 +327,7 @@ def membership_remove(*, membership: Membership, by: User) -> list[Proposal]:
     """
     if membership.user_id == by.pk:
         # The one doing it is an admin, so the organisation keeps at least one.
-        raise MembershipRemovalError("You cannot remove yourself; ask another admin.")
+        raise MembershipChangeError("You cannot remove yourself; ask another admin.")
     organisation, user = membership.organisation, membership.user
     before = {"email": user.email, "role": membership.role, "api_tokens": membership.api_tokens.count()}
     audit_record(organisation=organisation, action="membership.removed", obj=membership, actor=by, before=before)

@@ -72,3 +72,14 @@ def test_the_members_page_offers_removal_for_everyone_but_yourself(world):
     html = world.client_for(world.admin).get(reverse("accounts:members")).content.decode()
     assert f'action="{_remove_url(world, world.member)}"' in html
     assert f'action="{_remove_url(world, world.admin)}"' not in html
+
+
+def test_admin_actions_on_members_are_in_the_audit_export(world):
+    admin = world.client_for(world.admin)
+    admin.post(reverse("membership_role", args=[membership(world.member, world.org).pk]), {"role": "reviewer"})
+    admin.post(_remove_url(world, world.owner))
+    response = admin.get(reverse("projects:audit_export") + "?format=csv")
+    body = b"".join(response.streaming_content).decode()
+    assert response.status_code == 200
+    assert "membership.role_changed" in body and "membership.removed" in body
+    assert "owner@acme.test" in body

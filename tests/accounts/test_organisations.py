@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ApiToken, Membership, Role
+from projects.models import AuditEntry
 from tests.conftest import membership
 from tests.factories import MembershipFactory, ProposalFactory
 
@@ -68,18 +69,22 @@ def test_a_person_without_organisation_is_told_what_to_do(db):
 def test_an_admin_changes_a_role_but_not_their_own_admin(world):
     client = world.client_for(world.admin)
     member = membership(world.member, world.org)
-    client.post(reverse("accounts:membership_role", args=[member.pk]), {"role": "reviewer"})
+    client.post(reverse("membership_role", args=[member.pk]), {"role": "reviewer"})
     member.refresh_from_db()
     assert member.role == Role.REVIEWER
+    entry = AuditEntry.objects.get(action="membership.role_changed")
+    assert (entry.actor, entry.before, entry.after) == (world.admin, {"role": "member"}, {"role": "reviewer"})
     own = membership(world.admin, world.org)
-    client.post(reverse("accounts:membership_role", args=[own.pk]), {"role": "member"})
+    response = client.post(reverse("membership_role", args=[own.pk]), {"role": "member"}, follow=True)
+    assert "cannot remove your own admin role" in response.content.decode()
     own.refresh_from_db()
     assert own.role == Role.ADMIN
+    assert AuditEntry.objects.filter(action="membership.role_changed").count() == 1
 
 
 def test_role_change_tenancy(world):
     target = membership(world.member, world.org)
-    url = reverse("accounts:membership_role", args=[target.pk])
+    url = reverse("membership_role", args=[target.pk])
     assert world.client_for(world.outsider).post(url, {"role": "admin"}).status_code == 404
     assert world.client_for(world.reviewer).post(url, {"role": "admin"}).status_code == 403
     target.refresh_from_db()
@@ -93,12 +98,14 @@ def test_api_tokens_are_shown_once_and_revoked_by_their_owner_or_an_admin(world)
     assert raw.startswith("mlf_")
     token = ApiToken.objects.get()
     assert raw not in token.token_hash
-    url = reverse("accounts:api_token_revoke", args=[token.pk])
+    url = reverse("api_token_revoke", args=[token.pk])
     assert world.client_for(world.outsider).post(url).status_code == 404  # another organisation's admin
     assert world.client_for(world.owner).post(url).status_code == 404
     assert world.client_for(world.reviewer).post(url).status_code == 404
     assert client.post(url).status_code == 302
     assert not ApiToken.objects.exists()
+    # Revoking one's own token is not an organisation event.
+    assert not AuditEntry.objects.filter(action="api_token.revoked").exists()
 
 
 def test_an_admin_sees_and_revokes_other_members_tokens(world):
@@ -110,9 +117,12 @@ def test_an_admin_sees_and_revokes_other_members_tokens(world):
     assert "globex laptop" not in html
     # Members see only their own.
     assert "Everyone else" not in world.client_for(world.owner).get(reverse("accounts:api_tokens")).content.decode()
-    response = admin.post(reverse("accounts:api_token_revoke", args=[token.pk]), follow=True)
+    response = admin.post(reverse("api_token_revoke", args=[token.pk]), follow=True)
     assert f"Token build server of {world.member} revoked." in response.content.decode()
     assert not ApiToken.objects.filter(pk=token.pk).exists()
+    entry = AuditEntry.objects.get(action="api_token.revoked")
+    assert entry.actor == world.admin
+    assert entry.before == {"owner": "member@acme.test", "name": "build server", "prefix": token.prefix}
 
 
 def test_memberships_are_unique_per_organisation(world):

@@ -172,7 +172,7 @@ def test_the_invitation_form_answers_junk_and_keeps_the_email(world, data):
 def test_the_role_form_answers_junk(world, role, pk):
     client = world.client_for(world.admin)
     target = pk if pk is not None else world.org.memberships.get(user=world.member).pk
-    response = client.post(reverse("accounts:membership_role", args=[target]), {"role": role})
+    response = client.post(reverse("membership_role", args=[target]), {"role": role})
     assert_answered(response, allowed=(302, 404))
 
 

@@ -137,7 +137,7 @@ WEB: dict[str, Route] = {
     "accounts:switch": Route({}, get=refused("member"), post=own(302), data={"organisation": Ref("org")}),
     # An empty POST leaves the invitation form unbound (`request.POST or None`): the page again.
     "accounts:members": Route({}, get=own_admin(200), post=own_admin(200)),
-    "accounts:membership_role": Route(
+    "membership_role": Route(
         {"pk": "membership"},
         # member_required(role=admin) runs before require_POST: the reviewer hears 403 first.
         get=Expect(405, ("admin", 405), ("reviewer", 403)),
@@ -152,7 +152,7 @@ WEB: dict[str, Route] = {
         post=admin(302),
     ),
     "accounts:api_tokens": Route({}, get=own(200), post=own(200)),
-    "accounts:api_token_revoke": Route(
+    "api_token_revoke": Route(
         {"pk": "member_token"},
         get=refused("member"),
         # The token's own member, and the organisation's admins (a lost or leaked token).
