@@ -1,4 +1,8 @@
+from dataclasses import dataclass
+
 from django import forms
+from django.db.models import CharField, F, Value
+from django.forms.utils import pretty_name
 
 from accounts.models import Organisation, Team, User
 from projects.models import EDITABLE_FIELDS, Outcome, OutcomeStatus, Proposal, ProposalStatus, Visibility
@@ -42,6 +46,16 @@ class ProposalForm(forms.ModelForm):
         return self.cleaned_data["visibility"] or self.instance.visibility or Visibility.ORGANISATION
 
 
+@dataclass(frozen=True)
+class FilterSelect:
+    """One filter select as the template draws it: options as (value, label, selected)."""
+
+    name: str
+    label: str
+    options: list[tuple[str, str, bool]]
+    errors: list[str]
+
+
 class ProposalFilterForm(forms.Form):
     """The list's filters. Team and owner choices are plain (id, name) pairs, one query each,
     and the template draws the selects itself: the list is the busiest page, and Django's
@@ -55,14 +69,42 @@ class ProposalFilterForm(forms.Form):
 
     def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        teams = Team.objects.filter(organisation=organisation).values_list("id", "name")
+        # Teams and members in one query (a UNION ALL, teams first), for one round trip fewer.
+        text = CharField()
+        teams = (
+            Team.objects.filter(organisation=organisation)
+            .annotate(kind=Value("team", output_field=text), mail=Value("", output_field=text))
+            .values_list("kind", "id", "name", "mail")
+        )
         owners = (
             User.objects.filter(memberships__organisation=organisation)
-            .order_by("email")
-            .values_list("id", "name", "email")
+            .annotate(kind=Value("user", output_field=text), mail=F("email"))
+            .values_list("kind", "id", "name", "mail")
         )
-        self.fields["team"].choices = [("", "Any team"), *teams]
-        self.fields["owner"].choices = [("", "Anyone"), *((pk, name or email) for pk, name, email in owners)]
+        # Teams by name (their mail is empty), members by email.
+        rows = teams.order_by().union(owners.order_by(), all=True).order_by("kind", "mail", "name")
+        team_choices, owner_choices = [("", "Any team")], [("", "Anyone")]
+        for kind, pk, name, email in rows:
+            if kind == "team":
+                team_choices.append((pk, name))
+            else:
+                owner_choices.append((pk, name or email))
+        self.fields["team"].choices = team_choices
+        self.fields["owner"].choices = owner_choices
+
+    def selects(self) -> list[FilterSelect]:
+        """The select filters as plain data, the current choice marked. Walking bound fields and
+        comparing every option through template filters took a seventh of the list page's time."""
+        errors = self.errors if self.is_bound else {}
+        selects = []
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.ChoiceField):
+                continue
+            current = str(self.data.get(name) or "")
+            options = [(str(value), str(label), str(value) == current) for value, label in field.choices]
+            label = pretty_name(name) if field.label is None else str(field.label)
+            selects.append(FilterSelect(name, label, options, list(errors.get(name, []))))
+        return selects
 
 
 class PortfolioFilterForm(ProposalFilterForm):
