@@ -57,8 +57,8 @@ class FilterSelect:
 
 
 class ProposalFilterForm(forms.Form):
-    """The list's filters. Team and owner choices are plain (id, name) pairs, one query each,
-    and the template draws the selects itself: the list is the busiest page, and Django's
+    """The list's filters. Team and owner choices are plain (id, name) pairs from one query, and
+    the template draws the selects from selects(): the list is the busiest page, and Django's
     per-option widget rendering was a third of its time (docs/benchmarks.md)."""
 
     q = forms.CharField(required=False, max_length=200, label="Search")
