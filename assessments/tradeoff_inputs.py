@@ -6,9 +6,14 @@ from typing import Any
 from assessments.approaches_db import approaches_latest
 from assessments.engine import tradeoffs
 
+# Without the assessment the engine also has no count of labelled examples, and reads every
+# model that learns from labels at the quality it reaches with none (tradeoffs.labelled_examples_from):
+# the caveat says so, or a precision must-have ruling every model out would be a mystery.
 NOT_ASSESSED_CAVEAT = (
     "The ML suitability assessment is not completed, so this comparison assumes ML is worth "
-    "considering; complete the assessment to know."
+    "considering but knows of no labelled examples: models that learn from labels are rated at the "
+    "quality they reach without any. Complete the assessment (it asks how many labelled examples "
+    "there are) to know."
 )
 
 

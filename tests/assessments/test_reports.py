@@ -13,6 +13,7 @@ around the computation (statuses, attempts, the queue) runs for real.
 
 import copy
 import csv
+import html
 import io
 import json
 from collections.abc import Iterator
@@ -711,3 +712,29 @@ def test_results_name_the_approaches_and_leave_their_profiles_to_the_frozen_inpu
         assert (approach["label"], approach["ml"]) == (frozen[approach["key"]]["label"], frozen[approach["key"]]["ml"])
     # The reasons behind each figure are still part of the report, once, in what it froze.
     assert all("reason" in field for a in frozen.values() for field in a["profile"].values())
+
+
+def test_without_an_assessment_the_report_says_models_are_rated_without_labels(world, questionnaire_version):
+    # Not assessed: no count of labelled examples, so every model that learns from labels is rated
+    # at the quality it reaches with none; a precision must-have then rules them out, and the
+    # report must say why rather than leave it a mystery.
+    add_stakeholder(
+        world.proposal,
+        name="Ines Okafor",
+        role="ml_engineering",
+        requirements=[
+            req("quality", ">=", 0.9, metric="precision", must=True),
+            req("latency", "<=", 100.0, "ms", must=True),
+        ],
+        by=world.owner,
+    )
+    report = computed(world.proposal, world.owner)
+    assert "knows of no labelled examples" in report.results["ml_fit_note"]
+    assert report.results["labelled_examples"] == 0
+    page = world.client_for(world.member).get(url("detail", report)).content.decode()
+    assert "knows of no labelled examples" in page
+    # An approach failing two must-haves: its reasons read as two sentences, not "0.8.; Ines".
+    two = next(f for f in report.results["filtered_out"] if len(f["failures"]) == 2)
+    first, second = (f["explanation"] for f in two["failures"])
+    assert f"{first} {second}" in html.unescape(page)
+    assert ".;" not in page
