@@ -120,6 +120,7 @@ def test_the_pdf_has_every_section_and_embeds_its_fonts(world, done, tmp_path):
         "Pat Product",  # a stakeholder
         conflict.title,
         "Page 2 of",
+        "This PDF was made",  # on the cover, not on a last page of its own
     ):
         assert expected in text, expected
     fonts = embedded_fonts(path)
