@@ -238,7 +238,12 @@ def _report_finished(report_id: int) -> None:
     report = (
         Report.objects.select_related("proposal__organisation", "requested_by").defer("pdf", "inputs").get(pk=report_id)
     )
-    proposal_set_latest_report(proposal_id=report.proposal_id, report_id=report.pk, finished_at=report.finished_at)
+    proposal_set_latest_report(
+        proposal_id=report.proposal_id,
+        report_id=report.pk,
+        headline=str(report.results.get("headline", "")),
+        finished_at=report.finished_at,
+    )
     if report.requested_by is not None:
         notify(
             organisation=report.proposal.organisation,
@@ -436,10 +441,12 @@ def report_run_batch(*, report_ids: Sequence[int]) -> dict[str, int]:
             report_fail(report_id=pk, reason=reason)
         # Recomputed reports are their proposals' newest (one UPDATE for the chunk); nobody is
         # notified of a batch recompute.
-        newest = dict(
-            Report.objects.filter(
-                pk__in=[pk for pk, _ in computed], status=ReportStatus.SUCCEEDED, finished_at=finished
+        headlines = {pk: str(results.get("headline", "")) for pk, results in computed}
+        newest = {
+            proposal_id: (pk, headlines[pk])
+            for proposal_id, pk in Report.objects.filter(
+                pk__in=list(headlines), status=ReportStatus.SUCCEEDED, finished_at=finished
             ).values_list("proposal_id", "pk")
-        )
+        }
         proposals_set_latest_reports(latest=newest, finished_at=finished)
     return {"succeeded": written, "failed": len(failed), "skipped": len(report_ids) - written - len(failed)}

@@ -119,6 +119,8 @@ class Proposal(models.Model):
     # assessments app; a review decision records which report it was made on.
     latest_report_id = models.PositiveIntegerField(null=True, blank=True)
     latest_report_at = models.DateTimeField(null=True, blank=True)
+    # Its one-line answer ("Linear or logistic model leads..."), shown on the proposal's page.
+    latest_report_headline = models.CharField(max_length=1000, blank=True)
     # Review: each submission opens a new round; sign-offs count only in the current round.
     review_round = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -167,6 +169,12 @@ class Proposal(models.Model):
     @property
     def suitability_label(self) -> str:
         return self.SUITABILITY_LABELS.get(self.suitability_verdict, "Not assessed")
+
+    @property
+    def latest_report_out_of_date(self) -> bool:
+        """Inputs changed after the newest report finished. The reports page, which knows when
+        each report was asked for, also counts a change made while it was being computed."""
+        return bool(self.latest_report_at and self.inputs_changed_at and self.inputs_changed_at > self.latest_report_at)
 
     @property
     def is_archived(self) -> bool:

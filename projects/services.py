@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, Model, Value, When
+from django.db.models import Case, CharField, F, Model, Value, When
 from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Organisation, Role, Team, User
@@ -254,22 +254,35 @@ def proposals_mark_questionnaire_outdated(*, organisation_ids: list[int] | None,
     return qs.update(questionnaire_outdated=True)
 
 
-def proposal_set_latest_report(*, proposal_id: int, report_id: int, finished_at) -> None:
+def _headline(text: str) -> str:
+    """A report's headline, cut (rarely: the field holds a long paragraph) after a whole word."""
+    limit = Proposal._meta.get_field("latest_report_headline").max_length
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def proposal_set_latest_report(*, proposal_id: int, report_id: int, headline: str, finished_at) -> None:
     """Record the newest finished report (called by the assessments app when a report succeeds)."""
     Proposal.objects.filter(pk=proposal_id).exclude(latest_report_at__gt=finished_at).update(
-        latest_report_id=report_id, latest_report_at=finished_at
+        latest_report_id=report_id, latest_report_headline=_headline(headline), latest_report_at=finished_at
     )
 
 
-def proposals_set_latest_reports(*, latest: dict[int, int], finished_at) -> int:
-    """proposal_set_latest_report for many proposals in one UPDATE (a batch recompute)."""
+def proposals_set_latest_reports(*, latest: dict[int, tuple[int, str]], finished_at) -> int:
+    """proposal_set_latest_report for many proposals in one UPDATE (a batch recompute):
+    `latest` maps each proposal id to its report's id and headline."""
     if not latest:
         return 0
-    report_id = Case(*(When(pk=proposal_id, then=Value(rid)) for proposal_id, rid in latest.items()))
+    report_id = Case(*(When(pk=proposal_id, then=Value(rid)) for proposal_id, (rid, _) in latest.items()))
+    headline = Case(
+        *(When(pk=proposal_id, then=Value(_headline(line))) for proposal_id, (_, line) in latest.items()),
+        output_field=CharField(),
+    )
     return (
         Proposal.objects.filter(pk__in=list(latest))
         .exclude(latest_report_at__gt=finished_at)
-        .update(latest_report_id=report_id, latest_report_at=finished_at)
+        .update(latest_report_id=report_id, latest_report_headline=headline, latest_report_at=finished_at)
     )
 
 

@@ -21,6 +21,7 @@ def test_a_finished_report_is_recorded_and_announced_once(
     report.refresh_from_db()
     world.proposal.refresh_from_db()
     assert (world.proposal.latest_report_id, world.proposal.latest_report_at) == (report.pk, report.finished_at)
+    assert world.proposal.latest_report_headline == report.results["headline"]
     (note,) = Notification.objects.filter(kind=NotificationKind.REPORT_READY)
     assert note.user == world.member and f"#{report.pk}" in note.title
     assert note.url == f"/proposals/{world.proposal.pk}/reports/{report.pk}/"
@@ -34,4 +35,6 @@ def test_a_batch_recompute_records_the_newest_report_without_notifying(world, qu
     assert report_run_batch(report_ids=[report.pk])["succeeded"] == 1
     world.proposal.refresh_from_db()
     assert world.proposal.latest_report_id == report.pk
+    report.refresh_from_db()
+    assert world.proposal.latest_report_headline == report.results["headline"]
     assert not Notification.objects.filter(kind=NotificationKind.REPORT_READY).exists()

@@ -738,3 +738,19 @@ def test_without_an_assessment_the_report_says_models_are_rated_without_labels(w
     first, second = (f["explanation"] for f in two["failures"])
     assert f"{first} {second}" in html.unescape(page)
     assert ".;" not in page
+
+
+def test_the_proposal_page_shows_the_latest_reports_answer_and_when_it_is_out_of_date(scenario):
+    from projects.services import proposal_inputs_changed
+
+    detail = reverse("projects:detail", args=[scenario.proposal.pk])
+    assert "Report #" not in scenario.client_for(scenario.member).get(detail).content.decode()
+    report = computed(scenario.proposal, scenario.owner)
+    page = scenario.client_for(scenario.member).get(detail).content.decode()
+    assert f'href="{url("detail", report)}"' in page
+    headline = report.results["headline"]
+    assert headline and headline in html.unescape(page)
+    assert "out of date" not in page
+    proposal_inputs_changed(proposal_id=scenario.proposal.pk)
+    page = scenario.client_for(scenario.member).get(detail).content.decode()
+    assert "out of date: the inputs changed since" in page

@@ -1,6 +1,7 @@
 """Proposal intake: create, edit with the version check, autosaved drafts, archive."""
 
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import Proposal, ProposalDraft, ProposalRevision
 
@@ -246,3 +247,13 @@ def test_a_draft_identical_to_the_saved_proposal_is_not_offered(world):
     page = owner.get(reverse("projects:edit", args=[p.pk]))
     assert page.context["draft"] is None
     assert not ProposalDraft.objects.exists()
+
+
+def test_a_long_report_headline_is_cut_after_a_whole_word(world):
+    from projects.services import proposal_set_latest_report
+
+    words = "approach " * 200  # 1,800 characters
+    proposal_set_latest_report(proposal_id=world.proposal.pk, report_id=7, headline=words, finished_at=timezone.now())
+    world.proposal.refresh_from_db()
+    kept = world.proposal.latest_report_headline
+    assert len(kept) <= 1000 and kept.endswith("approach…")
