@@ -933,6 +933,16 @@ def _num(x: float) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
+def _amount(dimension: str, x: float) -> str:
+    """A figure with its unit; latencies of a minute or more (a person in the loop answers in
+    hours) also in minutes or hours, since "3,600,000 ms" says little to anyone."""
+    text = _num(x) + _UNITS.get(dimension, "")
+    if dimension == "latency" and x >= 60_000:
+        minutes = x / 60_000
+        text += f" ({_num(round(minutes))} min)" if minutes < 120 else f" ({_num(round(minutes / 60, 1))} h)"
+    return text
+
+
 def _stated(req: Requirement) -> str:
     value = req.value
     if isinstance(value, tuple | list):
@@ -940,7 +950,7 @@ def _stated(req: Requirement) -> str:
     elif isinstance(value, str):
         shown = value.replace("_", " ")
     else:
-        shown = _num(float(value)) + _UNITS.get(req.dimension, "")
+        shown = _amount(req.dimension, float(value))
     words = req.metric if req.dimension == "quality" and req.metric else _DIMENSION_WORDS[req.dimension]
     return f"{words} {req.op} {shown}"
 
@@ -952,7 +962,7 @@ def _shown(approach: Approach, dimension: str, quality: Mapping[str, float]) -> 
         return ", ".join(approach.residency) or "wherever it is hosted"
     if dimension == "interpretability":
         return approach.interpretability.replace("_", " ")
-    return _num(round(_profile_number(approach, dimension, quality), 2)) + _UNITS.get(dimension, "")
+    return _amount(dimension, round(_profile_number(approach, dimension, quality), 2))
 
 
 def _join(words: Sequence[str]) -> str:

@@ -542,3 +542,13 @@ def test_bench_reports_timings():
     result = tradeoffs_bench(runs=2, stakeholders=3, samples=100)
     assert result["approaches"] == 8 and result["samples"] == 100
     assert result["mean_ms"] > 0 and result["cpu_p95_ms"] > 0
+
+
+def test_long_latencies_are_also_given_in_minutes_or_hours():
+    from assessments.engine.tradeoffs import _amount
+
+    assert _amount("latency", 120.0) == "120 ms"
+    assert _amount("latency", 90_000.0) == "90,000 ms (2 min)"
+    assert _amount("latency", 3_600_000.0) == "3,600,000 ms (60 min)"
+    assert _amount("latency", 86_400_000.0) == "86,400,000 ms (24 h)"
+    assert _amount("cost", 5000.0) == "5,000 a month"
