@@ -217,7 +217,7 @@ def report_run(*, report_id: int) -> str:
         .update(
             status=ReportStatus.SUCCEEDED,
             results=results,
-            headline=str(results.get("headline", ""))[:300],
+            headline=_headline_of(results)[:300],
             progress=100,
             progress_note="Done",
             finished_at=timezone.now(),
@@ -227,6 +227,11 @@ def report_run(*, report_id: int) -> str:
     if written:
         _report_finished(report_id)
     return "succeeded" if written else "already succeeded"
+
+
+def _headline_of(results: dict[str, Any]) -> str:
+    """A report's one-paragraph answer, whole (the Report's own column keeps its first 300 characters)."""
+    return str(results.get("headline", ""))
 
 
 def _report_finished(report_id: int) -> None:
@@ -241,7 +246,7 @@ def _report_finished(report_id: int) -> None:
     proposal_set_latest_report(
         proposal_id=report.proposal_id,
         report_id=report.pk,
-        headline=str(report.results.get("headline", "")),
+        headline=_headline_of(report.results),
         finished_at=report.finished_at,
     )
     if report.requested_by is not None:
@@ -430,7 +435,7 @@ def report_run_batch(*, report_ids: Sequence[int]) -> dict[str, int]:
                 .update(
                     status=ReportStatus.SUCCEEDED,
                     results=results,
-                    headline=str(results.get("headline", ""))[:300],
+                    headline=_headline_of(results)[:300],
                     progress=100,
                     progress_note="Done",
                     finished_at=finished,
@@ -441,7 +446,7 @@ def report_run_batch(*, report_ids: Sequence[int]) -> dict[str, int]:
             report_fail(report_id=pk, reason=reason)
         # Recomputed reports are their proposals' newest (one UPDATE for the chunk); nobody is
         # notified of a batch recompute.
-        headlines = {pk: str(results.get("headline", "")) for pk, results in computed}
+        headlines = {pk: _headline_of(results) for pk, results in computed}
         newest = {
             proposal_id: (pk, headlines[pk])
             for proposal_id, pk in Report.objects.filter(
