@@ -18,6 +18,12 @@ def _crowded_chart(points):
         return fig, ax
 
 
+def _assert_apart(boxes, points):
+    """No two labels overlap."""
+    for (i, a), (j, b) in itertools.combinations(enumerate(boxes), 2):
+        assert not a.overlaps(b), (points[i][2], points[j][2])
+
+
 def test_labels_of_points_close_together_do_not_overlap():
     # The demo's near neighbours: two points 0.01 apart on x and 0.02 on y, and a third close by.
     points = [
@@ -32,8 +38,7 @@ def test_labels_of_points_close_together_do_not_overlap():
     boxes = charts.place_labels(fig, ax, points)
     plt.close(fig)
     assert len(boxes) == len(points)
-    for (i, a), (j, b) in itertools.combinations(enumerate(boxes), 2):
-        assert not a.overlaps(b), (points[i][2], points[j][2])
+    _assert_apart(boxes, points)
     for (px, py, name), box in zip(points, boxes, strict=True):
         for ox, oy, other in points:
             if other != name:
@@ -74,5 +79,4 @@ def test_labels_stay_inside_the_plot_and_nearer_their_own_point():
             far_apart = abs(centre[0] - centres[i][0]) + abs(centre[1] - centres[i][1]) > 20
             if j != i and far_apart:
                 assert mine < charts._distance(box, centre), (name, "reads as the label of", points[j][2])
-    for (i, a), (j, b) in itertools.combinations(enumerate(boxes), 2):
-        assert not a.overlaps(b), (points[i][2], points[j][2])
+    _assert_apart(boxes, points)
