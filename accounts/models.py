@@ -178,6 +178,14 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
+    def manageable_by(cls, membership: Membership) -> models.QuerySet["ApiToken"]:
+        """The tokens this member may see and revoke: their own, and an admin every member's of
+        the organisation (to stop a lost or leaked one without waiting for its owner)."""
+        if membership.is_admin:
+            return cls.objects.filter(membership__organisation_id=membership.organisation_id)
+        return cls.objects.filter(membership=membership)
+
+    @classmethod
     def issue(cls, *, membership: Membership, name: str = "API token") -> tuple["ApiToken", str]:
         raw = "mlf_" + _new_token()
         token = cls.objects.create(membership=membership, name=name, token_hash=hash_token(raw), prefix=raw[4:12])

@@ -165,9 +165,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         _, raw = ApiToken.issue(membership=request.membership, name=form.cleaned_data["name"])
         form = ApiTokenForm()
     tokens = request.membership.api_tokens.order_by("-created_at")
-    # Admins also see everyone else's, to stop a lost or leaked one without waiting for its owner.
     others = (
-        ApiToken.objects.filter(membership__organisation=request.organisation)
+        ApiToken.manageable_by(request.membership)
         .exclude(membership=request.membership)
         .select_related("membership__user")
         .order_by("membership__user__email", "-created_at")

@@ -53,11 +53,7 @@ def membership_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required()
 @require_POST
 def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    tokens = (
-        ApiToken.objects.filter(membership__organisation=request.organisation)
-        if request.membership.is_admin
-        else request.membership.api_tokens
-    )
+    tokens = ApiToken.manageable_by(request.membership)
     token = tokens.select_related("membership__user", "membership__organisation").filter(pk=pk).first()
     if token is None:
         # Another member's token (to a non-admin), or another organisation's: same answer as a
