@@ -1,13 +1,12 @@
 from dataclasses import dataclass
 
 from django import forms
-from django.db.models import CharField, F, Value
 from django.forms.utils import pretty_name
 
 from accounts.models import Organisation, Team, User
 from projects.models import EDITABLE_FIELDS, Outcome, OutcomeStatus, Proposal, ProposalStatus, Visibility
 from projects.portfolio import PORTFOLIO_SORTS
-from projects.selectors import SORTS
+from projects.selectors import SORTS, filter_choices
 
 
 class ProposalForm(forms.ModelForm):
@@ -57,9 +56,10 @@ class FilterSelect:
 
 
 class ProposalFilterForm(forms.Form):
-    """The list's filters. Team and owner choices are plain (id, name) pairs from one query, and
-    the template draws the selects from selects(): the list is the busiest page, and Django's
-    per-option widget rendering was a third of its time (docs/benchmarks.md)."""
+    """The list's filters. Team and owner choices are plain (id, name) pairs from one query
+    (selectors.filter_choices), and the template draws the selects from selects(): the list is the
+    busiest page, and Django's per-option widget rendering was a third of its time
+    (docs/benchmarks.md)."""
 
     q = forms.CharField(required=False, max_length=200, label="Search")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProposalStatus.choices])
@@ -69,28 +69,9 @@ class ProposalFilterForm(forms.Form):
 
     def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Teams and members in one query (a UNION ALL, teams first), for one round trip fewer.
-        text = CharField()
-        teams = (
-            Team.objects.filter(organisation=organisation)
-            .annotate(kind=Value("team", output_field=text), mail=Value("", output_field=text))
-            .values_list("kind", "id", "name", "mail")
-        )
-        owners = (
-            User.objects.filter(memberships__organisation=organisation)
-            .annotate(kind=Value("user", output_field=text), mail=F("email"))
-            .values_list("kind", "id", "name", "mail")
-        )
-        # Teams by name (their mail is empty), members by email.
-        rows = teams.order_by().union(owners.order_by(), all=True).order_by("kind", "mail", "name")
-        team_choices, owner_choices = [("", "Any team")], [("", "Anyone")]
-        for kind, pk, name, email in rows:
-            if kind == "team":
-                team_choices.append((pk, name))
-            else:
-                owner_choices.append((pk, name or email))
-        self.fields["team"].choices = team_choices
-        self.fields["owner"].choices = owner_choices
+        teams, members = filter_choices(organisation.pk)
+        self.fields["team"].choices = [("", "Any team"), *teams]
+        self.fields["owner"].choices = [("", "Anyone"), *members]
 
     def selects(self) -> list[FilterSelect]:
         """The select filters as plain data, the current choice marked. Walking bound fields and
