@@ -238,6 +238,7 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
         verdict=result["verdict"],
         score=result["score"],
         fraction=result["fraction"],
+        blocked=bool(result["blockers"]),
         facts=_conflict_facts(effective),
     )
     audit_record(

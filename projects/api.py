@@ -36,6 +36,7 @@ class ProposalOut(Schema):
     status: str
     suitability_verdict: str
     suitability_fraction: float | None
+    suitability_blocked: bool
     version: int
     created_at: datetime
     updated_at: datetime

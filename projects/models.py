@@ -102,6 +102,9 @@ class Proposal(models.Model):
     suitability_verdict = models.CharField(max_length=20, blank=True)
     suitability_score = models.FloatField(null=True, blank=True)
     suitability_fraction = models.FloatField(null=True, blank=True)
+    # A blocker (unethical, a simple rule will do...) rules ML out whatever the score: lists say so
+    # beside the score, which would otherwise read as "not a fit at 96%".
+    suitability_blocked = models.BooleanField(default=False)
     # A few suitability answers the conflict detector weighs (labels, pattern change...), also
     # written by the assessments app, so the stakeholders app need not import it.
     suitability_facts = models.JSONField(default=dict, blank=True)

@@ -297,6 +297,7 @@ ROW_COLUMNS = (
     "status",
     "suitability_verdict",
     "suitability_fraction",
+    "suitability_blocked",
     "estimated_value",
     "open_conflicts",
     "open_conflicts_severity",
@@ -320,6 +321,7 @@ class PortfolioRow:
     verdict: str
     verdict_label: str
     suitability: str
+    blocked: bool  # a blocker decided the verdict, whatever the score
     value: int | None
     open_conflicts: int
     severity: str
@@ -344,6 +346,7 @@ def portfolio_rows(rows: Iterable[dict], *, cutoff: datetime) -> list[PortfolioR
             verdict=row["suitability_verdict"],
             verdict_label=VERDICT_LABELS.get(row["suitability_verdict"], row["suitability_verdict"]),
             suitability="—" if row["suitability_fraction"] is None else f"{row['suitability_fraction']:.0%}",
+            blocked=row["suitability_blocked"],
             value=row["estimated_value"],
             open_conflicts=row["open_conflicts"],
             severity=row["open_conflicts_severity"],
@@ -413,6 +416,7 @@ CSV_HEADER = [
     "verdict",
     "suitability score",
     "suitability fraction",
+    "ruled out by a blocker",
     "estimated value per year",
     "open conflicts",
     "stale",
@@ -445,6 +449,7 @@ def portfolio_csv_lines(queryset: QuerySet[Proposal], *, cutoff: datetime, base_
                 row["suitability_verdict"],
                 "" if row["suitability_score"] is None else row["suitability_score"],
                 "" if row["suitability_fraction"] is None else row["suitability_fraction"],
+                "yes" if row["suitability_blocked"] else "",
                 "" if row["estimated_value"] is None else row["estimated_value"],
                 row["open_conflicts"],
                 " ".join(reasons),

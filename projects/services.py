@@ -226,7 +226,13 @@ def proposal_set_conflict_summary(*, proposal: Proposal, open_count: int, worst:
 
 
 def proposal_set_suitability(
-    *, proposal: Proposal, verdict: str, score: float | None, fraction: float | None, facts: dict | None = None
+    *,
+    proposal: Proposal,
+    verdict: str,
+    score: float | None,
+    fraction: float | None,
+    blocked: bool = False,
+    facts: dict | None = None,
 ) -> None:
     """Record the latest suitability verdict on the proposal (called by the assessments app).
 
@@ -238,11 +244,13 @@ def proposal_set_suitability(
         suitability_verdict=verdict,
         suitability_score=score,
         suitability_fraction=fraction,
+        suitability_blocked=blocked,
         suitability_facts=facts,
         assessed_at=timezone.now(),
         questionnaire_outdated=False,
     )
     proposal.suitability_verdict, proposal.suitability_score, proposal.suitability_fraction = verdict, score, fraction
+    proposal.suitability_blocked = blocked
     proposal.suitability_facts = facts
 
 

@@ -647,6 +647,10 @@ def test_when_ml_is_not_a_fit_the_approaches_without_ml_lead(world, questionnair
     # The unethical-use blocker (ml_suitability.yaml, blockers: unethical) makes it not_a_fit.
     build_scenario(world, ethical_concern="yes")
     assert world.proposal.suitability_verdict == "not_a_fit"
+    world.proposal.refresh_from_db()
+    assert world.proposal.suitability_blocked  # recorded for the portfolio, beside the score
+    proposal_page = world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk]))
+    assert "A blocker rules ML out whatever the score" in proposal_page.content.decode()
 
     report = computed(world.proposal, world.owner)
     results = report.results

@@ -159,6 +159,7 @@ def test_completion_records_the_verdict_on_the_proposal(world, questionnaire_ver
     assert assessment.is_completed
     assert assessment.verdict in {"good_fit", "fit_with_caveats", "not_a_fit"}
     assert world.proposal.suitability_verdict == assessment.verdict
+    assert world.proposal.suitability_blocked is bool(assessment.result["blockers"])
     result = client.get(reverse("assessments:result", args=[world.proposal.pk, assessment.pk])).content.decode()
     assert assessment.result["verdict_label"] in result
     assert "How the score is computed" in result

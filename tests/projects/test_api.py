@@ -29,6 +29,18 @@ def test_it_lists_only_the_tokens_organisation(world, api):
     assert [p["title"] for p in body["items"]] == ["Route support tickets"]
 
 
+def test_a_proposal_carries_its_suitability_summary(world, api):
+    Proposal.objects.filter(pk=world.proposal.pk).update(
+        suitability_verdict="not_a_fit", suitability_fraction=0.9, suitability_blocked=True
+    )
+    body = api(world.member).get(f"/api/proposals/{world.proposal.pk}").json()
+    assert (body["suitability_verdict"], body["suitability_fraction"], body["suitability_blocked"]) == (
+        "not_a_fit",
+        0.9,
+        True,
+    )
+
+
 def test_an_outsider_gets_404_for_a_proposal_id(world, api):
     assert api(world.outsider, world.other_org).get(f"/api/proposals/{world.proposal.pk}").status_code == 404
     assert api(world.member).get(f"/api/proposals/{world.proposal.pk}").status_code == 200

@@ -215,14 +215,20 @@ def test_it_needs_a_signed_in_member(world):
 def test_the_table_shows_state_verdict_value_conflicts_and_stale_flags(world):
     _portfolio(world)
     Proposal.objects.filter(title="Churn").update(open_conflicts=3, open_conflicts_severity="high")
+    # A blocker makes a proposal not a fit whatever its score: the row says so beside the score.
+    Proposal.objects.filter(title="Depots").update(suitability_blocked=True, suitability_fraction=0.9)
     response = world.client_for(world.member).get(URL, {"sort": "title"})
     rows = {r.title: r for r in response.context["rows"]}
     assert rows["Churn"].value == 1_200_000 and rows["Churn"].open_conflicts == 3
     assert rows["Churn"].verdict_label == "Good fit" and rows["Churn"].suitability == "82%"
+    assert not rows["Churn"].blocked
+    assert rows["Depots"].blocked and rows["Depots"].verdict_label == "Not a fit"
     assert rows["Demand"].stale == [("age", "Assessment too old")]
     html = response.content.decode()
     assert "1,200,000" in html
     assert "Questionnaire changed since" in html
+    assert "by a blocker (score 90%)" in html
+    assert html.count("by a blocker") == 1
 
 
 def test_pagination_uses_the_summarys_count(world):
@@ -262,7 +268,11 @@ def test_the_csv_export_has_the_filtered_portfolio(world):
     assert churn["state"] == "approved" and churn["verdict"] == "good_fit"
     assert churn["estimated value per year"] == "1200000"
     assert churn["suitability fraction"] == "0.82"
+    assert churn["ruled out by a blocker"] == ""
     assert churn["url"].endswith(reverse("projects:detail", args=[Proposal.objects.get(title="Churn").pk]))
+    Proposal.objects.filter(title="Depots").update(suitability_blocked=True)
+    rejected = read_csv(client.get(reverse("projects:portfolio_csv"), {"status": "rejected"}))
+    assert [(r["title"], r["ruled out by a blocker"]) for r in rejected] == [("Depots", "yes")]
     stale = read_csv(client.get(reverse("projects:portfolio_csv"), {"stale": "on", "sort": "title"}))
     assert [(r["title"], r["stale"]) for r in stale] == [("Demand", "age"), ("Leads", "questionnaire")]
 

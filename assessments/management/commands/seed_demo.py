@@ -245,7 +245,8 @@ def generated_summary(rng: random.Random, now: datetime, status: str) -> dict:
     if rng.random() < (0.4 if status == ProposalStatus.DRAFT else 0.08):
         return fields  # not assessed yet
     fraction = round(rng.betavariate(3.2, 2.2), 4)
-    if rng.random() < 0.08:
+    blocked = rng.random() < 0.08
+    if blocked:
         verdict = "not_a_fit"  # a blocking finding overrides the score
     elif fraction >= GOOD_FIT:
         verdict = "good_fit"
@@ -258,6 +259,7 @@ def generated_summary(rng: random.Random, now: datetime, status: str) -> dict:
         suitability_verdict=verdict,
         suitability_score=round(fraction * GENERATED_MAX_SCORE, 2),
         suitability_fraction=fraction,
+        suitability_blocked=blocked,
         assessed_at=assessed_at,
         questionnaire_outdated=rng.random() < 0.05,
         inputs_changed_at=assessed_at,

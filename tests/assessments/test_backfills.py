@@ -1,0 +1,55 @@
+"""Data migrations that fill in what the projects app records from assessments (run here through
+the current app registry: they only use apps.get_model)."""
+
+import importlib
+from datetime import timedelta
+
+from django.apps import apps
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentStatus
+from projects.models import Proposal
+from tests.factories import ProposalFactory
+
+blocked_backfill = importlib.import_module("assessments.migrations.0007_backfill_proposal_suitability_blocked")
+
+BLOCKED = {"blockers": [{"key": "unethical", "title": "Unethical use"}]}
+
+
+def _assessment(proposal, version, *, result, days_ago, status=AssessmentStatus.COMPLETED):
+    return Assessment.objects.create(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        questionnaire=version,
+        started_by=proposal.owner,
+        status=status,
+        completed_at=timezone.now() - timedelta(days=days_ago),
+        result=result,
+    )
+
+
+def test_proposals_not_a_fit_by_a_blocker_are_marked_from_their_latest_completed_assessment(
+    world, questionnaire_version
+):
+    make = ProposalFactory
+    blocked = make(organisation=world.org, owner=world.owner, suitability_verdict="not_a_fit")
+    _assessment(blocked, questionnaire_version, result={"blockers": []}, days_ago=30)
+    # The latest one was superseded by an upgrade still in progress: it is still the summary's source.
+    _assessment(blocked, questionnaire_version, result=BLOCKED, days_ago=2, status=AssessmentStatus.SUPERSEDED)
+    # Blocked once, then answered again without a blocker: the low score decided, not a blocker.
+    lifted = make(organisation=world.org, owner=world.owner, suitability_verdict="not_a_fit")
+    _assessment(lifted, questionnaire_version, result=BLOCKED, days_ago=30)
+    _assessment(lifted, questionnaire_version, result={"blockers": []}, days_ago=1)
+    # A verdict with no assessment behind it (imported) stays as it is.
+    imported = make(organisation=world.org, owner=world.owner, suitability_verdict="not_a_fit")
+    # Only proposals judged not a fit are looked at.
+    good = make(organisation=world.org, owner=world.owner, suitability_verdict="good_fit")
+    _assessment(good, questionnaire_version, result=BLOCKED, days_ago=1)
+
+    blocked_backfill.backfill(apps, None)
+
+    marked = dict(Proposal.objects.values_list("pk", "suitability_blocked"))
+    assert marked[blocked.pk] is True
+    assert marked[lifted.pk] is False
+    assert marked[imported.pk] is False
+    assert marked[good.pk] is False
