@@ -150,6 +150,7 @@ class Proposal(models.Model):
                 include=[
                     "suitability_verdict",
                     "suitability_fraction",
+                    "suitability_blocked",
                     "estimated_value",
                     "assessed_at",
                     "questionnaire_outdated",

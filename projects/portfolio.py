@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Floor, Least, Ln
 from django.urls import reverse
 from django.utils import timezone
@@ -192,7 +192,8 @@ def _chart_cell() -> Any:
     """The chart cell of a proposal, computed in the database (portfolio_chart explains the grid).
 
     One number rather than a column and a row, so there is one computed key to group by.
-    NULL without a score or a value: counted, not plotted.
+    NULL without a score or a value: counted, not plotted. NULL too when a blocker decided the
+    verdict: its score would put a proposal ML is ruled out for among the most suitable.
     """
     column = Least(
         Floor(F("suitability_fraction") * float(portfolio_chart.COLUMNS)),
@@ -202,7 +203,11 @@ def _chart_cell() -> Any:
     # log10(value + 1): 0 stays 0, and PostgreSQL's float ln is cheaper than its numeric log(10, x).
     log10 = Ln(Cast(F("estimated_value") + 1, FloatField())) / math.log(10)
     row = Floor(log10 * float(portfolio_chart.ROWS_PER_DECADE), output_field=FloatField())
-    return ExpressionWrapper(column * float(CELL_BASE) + row, output_field=FloatField())
+    return Case(
+        When(suitability_blocked=True, then=Value(None, output_field=FloatField())),
+        default=ExpressionWrapper(column * float(CELL_BASE) + row, output_field=FloatField()),
+        output_field=FloatField(),
+    )
 
 
 def _grouped(queryset: QuerySet[Proposal], *, cutoff: datetime, organisation_id: int | None) -> list[dict[str, Any]]:

@@ -121,6 +121,11 @@ def test_the_chart_bins_value_against_suitability(world):
     # (suitability column, value row): row = floor(2 * log10(value + 1)).
     assert summary.bins == {(8, 12): 1, (7, 11): 1, (2, 8): 1, (6, 9): 1}
     assert summary.unplotted == 2  # Demand has no value; the world's proposal has no score
+    # A blocker rules ML out whatever the score: not plotted among the suitable ones.
+    Proposal.objects.filter(title="Fraud").update(suitability_verdict="not_a_fit", suitability_blocked=True)
+    summary = world.client_for(world.member).get(URL).context["summary"]
+    assert summary.bins == {(8, 12): 1, (2, 8): 1, (6, 9): 1}
+    assert summary.unplotted == 3
     html = world.client_for(world.member).get(URL).content.decode()
     assert '<svg class="portfolio-chart"' in html
     assert "Estimated value per year (log scale)" in html and "Suitability score" in html
@@ -228,7 +233,8 @@ def test_the_table_shows_state_verdict_value_conflicts_and_stale_flags(world):
     assert "1,200,000" in html
     assert "Questionnaire changed since" in html
     assert "by a blocker (score 90%)" in html
-    assert html.count("by a blocker") == 1
+    assert html.count("by a blocker (score") == 1
+    assert "3 proposals without a score or a value, or ruled out by a blocker, are not plotted" in html
 
 
 def test_pagination_uses_the_summarys_count(world):
