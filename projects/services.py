@@ -231,7 +231,7 @@ def proposal_set_suitability(
     verdict: str,
     score: float | None,
     fraction: float | None,
-    blocked: bool = False,
+    blocked: bool,
     facts: dict | None = None,
 ) -> None:
     """Record the latest suitability verdict on the proposal (called by the assessments app).
