@@ -1,6 +1,6 @@
 """AHP (Saaty): weights from pairwise comparisons, and how consistent the comparisons are.
 
-METHODOLOGY §6.6: the weights are the principal eigenvector of the comparison matrix; the
+docs/methodology.md §7.7: the weights are the principal eigenvector of the comparison matrix; the
 consistency ratio CR = ((lambda_max - n) / (n - 1)) / RI(n), with Saaty's random indices; a CR of
 0.10 or more means the judgments contradict each other enough to revisit. Several people's
 judgments combine by the element-wise geometric mean of their matrices. Plain Python, no Django.
@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-# Saaty's random consistency index for n = 1..10 (METHODOLOGY §6.6).
+# Saaty's random consistency index for n = 1..10 (docs/methodology.md §7.7).
 RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
 ACCEPTABLE_CR = 0.10
 SCALE = (1, 2, 3, 4, 5, 6, 7, 8, 9)

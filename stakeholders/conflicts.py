@@ -1,8 +1,8 @@
 """The conflict detector: stakeholders' requirements and objectives in, explained conflicts out.
 
-A production ML system has many stakeholders, each with their own requirements (METHODOLOGY §2);
+A production ML system has many stakeholders, each with their own requirements (docs/methodology.md §6);
 they state them per dimension, as must-haves (hard constraints) or weighted nice-to-haves, and
-name the objectives they want optimised (METHODOLOGY §3). The detector finds what cannot all
+name the objectives they want optimised (docs/methodology.md §6.2). The detector finds what cannot all
 hold and says why, naming the values and the people, with concrete ways out. Four rules:
 
 1. ``contradictory_targets``: two requirements on the same dimension (and, for quality, the same
@@ -15,7 +15,7 @@ hold and says why, naming the values and the people, with concrete ways out. Fou
      a target ("latency <= 100 ms"). A bound on the worse side only says what is tolerable
      ("latency >= 500 ms is fine") and constrains nothing, so it never conflicts; ``==`` reads
      as the target. Two dimensions are two-sided, because there both bounds carry a reason:
-     freshness (">= 30 days": the ML platform team holding model updates back, METHODOLOGY §3)
+     freshness (">= 30 days": the ML platform team holding model updates back, docs/methodology.md §6.2)
      and time to release (">= 6 months": not before an audit or a season). Two targets conflict
      when their intervals do not meet (``>= x`` and ``<= y`` with x > y);
    - interpretability levels (none < global < per_prediction) are one-sided the same way: an
@@ -27,7 +27,7 @@ hold and says why, naming the values and the people, with concrete ways out. Fou
    Severity by how many of them are must-haves (``severity.contradictory_targets``). The
    resolutions move one bound to the other's value, checked to satisfy both.
 
-2. ``infeasible_must_haves``: the hard filter of METHODOLOGY §6.1, run early. Each approach
+2. ``infeasible_must_haves``: the hard filter of docs/methodology.md §7.2, run early. Each approach
    profile is checked against each must-have on its own. A profile figure is the best the
    approach achieves; it can always do worse on purpose (answer later, retrain less often, show
    fewer explanations), so only a bound on the better side can rule it out. Dimensions with no
@@ -49,17 +49,17 @@ hold and says why, naming the values and the people, with concrete ways out. Fou
 3. ``competing_objectives``: each entry of ``competing_objectives`` in the rules file names two
    sides (objective name -> direction); when both sides are held, by different stakeholders or
    by one, that is one conflict with every holder in it (relevance versus fees, the restaurant
-   example of METHODOLOGY §3; accuracy versus latency, cost or interpretability, §2; freshness
-   versus stability, §3). Objectives with the same name and opposite directions conflict too.
+   example of docs/methodology.md §6.3; accuracy versus latency, cost or interpretability, §4.2,
+   §4.4 and §4.8; freshness versus stability, §6). Objectives with the same name and opposite directions conflict too.
    Severity ``default``, or ``heavy`` when each side holds an objective of weight at least
    ``heavy_weight``. Explanations and resolutions are the rules file's words (decoupling: one
-   model per objective, combined with weights the business sets, METHODOLOGY §3).
+   model per objective, combined with weights the business sets, docs/methodology.md §6.3).
 
-4. ``suitability_mismatch``: requirements at odds with the ML-suitability answers (METHODOLOGY
-   §1), each check's trigger, threshold, severity and words in ``suitability_checks``:
+4. ``suitability_mismatch``: requirements at odds with the ML-suitability answers (docs/methodology.md
+   §6.3, item 4), each check's trigger, threshold, severity and words in ``suitability_checks``:
    frequent retraining without labels, or for patterns that hardly change (Rules of ML, rule
    8); a quality target without labels, or on few of them; no fairness requirement although
-   the predictions affect people (§2); a quick release without data (§1, "fake it till you
+   the predictions affect people (§4.5); a quick release without data (§3.2, "fake it till you
    make it").
 
 The rules file (``data/conflict_rules.yaml``; ``load_rules`` reads it, ``parse_rules`` refuses

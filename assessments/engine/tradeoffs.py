@@ -1,8 +1,8 @@
 """The trade-off engine: candidate approaches and stakeholders in, a ranked, explained comparison out.
 
 Plain Python and numpy, no Django: ``compare(TradeoffInputs)`` returns a ``TradeoffReport`` that
-``dataclasses.asdict`` turns into plain JSON (no numpy types). Each step is numbered as in
-METHODOLOGY §6 where it comes from there.
+``dataclasses.asdict`` turns into plain JSON (no numpy types). Each step names the section of
+docs/methodology.md §7 it comes from.
 
 **Approaches** are data (``assessments/approaches/approaches.yaml``, read by ``load_approaches``):
 each has a profile on every dimension with the reason for each figure.
@@ -16,7 +16,7 @@ approach's ``quality_by_examples`` linearly in log10(1 + examples) and holds the
 profile figure is the best an approach achieves, and it can always do worse on purpose, so only
 a bound on the better side binds ("latency <= 100 ms"; ``==`` reads as that bound). A bound on
 the worse side states a tolerance and weighs nothing, with two exceptions: "freshness >= N days"
-(the platform team holding model updates back, METHODOLOGY §3) weighs the retraining-effort
+(the platform team holding model updates back, docs/methodology.md §6.2) weighs the retraining-effort
 criterion, and a quality bound on a lower-is-better metric (RMSE) weighs quality without binding.
 Throughput and fairness have no profile figure: they weigh no criterion and filter nothing
 (fairness feeds the fairness risk instead). Objectives weigh the criterion their name maps to
@@ -30,25 +30,25 @@ equal say however many requirements they state; a criterion's weight is the mean
 over the stakeholders who weigh anything. Criteria nobody weighs are left out. With no stakeholder
 weighing anything, the criteria are ``DEFAULT_CRITERIA`` with equal weights.
 
-1. **Hard filter** (§6.1): an approach that fails any must-have is out, with each failure and who
+1. **Hard filter** (docs/methodology.md §7.2): an approach that fails any must-have is out, with each failure and who
    holds it. An approach that needs labels is also out when ``labels_available`` or ``has_data``
-   is "no": it could be neither trained nor tested (METHODOLOGY §1, existing data).
+   is "no": it could be neither trained nor tested (docs/methodology.md §2.4, existing data).
    If every approach is out, the report says so and, for the approaches that fail the fewest
    must-haves (and nothing else), names each must-have to relax and the value that admits them.
-2. **Decision matrix and normalisation** (§6.2): the raw matrix holds natural units; criteria
+2. **Decision matrix and normalisation** (docs/methodology.md §7.3): the raw matrix holds natural units; criteria
    that span orders of magnitude (latency, cost, size, retraining cadence) are compared on
    log10(1 + x), because what matters is relative change (30% more latency cost Booking.com
-   0.5% conversion, METHODOLOGY §2), so 10 -> 100 ms counts as much as 100 -> 1,000 ms. Then
+   0.5% conversion, docs/methodology.md §7.3), so 10 -> 100 ms counts as much as 100 -> 1,000 ms. Then
    benefit (x - min)/(max - min), cost (max - x)/(max - min); a column where every approach is
    equal normalises to 1 and so ranks nobody. Interpretability is its level (0 none, 1 global,
    2 per prediction); deployment and privacy are the weighted share of those requirements the
    approach meets.
-3. **Weighted sum** (§6.3): S_i = sum_j w_j r_ij. It is the primary ranking: it is linear in the
+3. **Weighted sum** (docs/methodology.md §7.4): S_i = sum_j w_j r_ij. It is the primary ranking: it is linear in the
    weights, so every sensitivity figure below is exact and can be checked by hand.
-4. **TOPSIS** (§6.4): v_ij = w_j r_ij; S+ and S- are the Euclidean distances to the best and worst
+4. **TOPSIS** (docs/methodology.md §7.5): v_ij = w_j r_ij; S+ and S- are the Euclidean distances to the best and worst
    value per criterion; C_i = S- / (S+ + S-), 1 when both are 0 (every approach is ideal). Shown
    beside the weighted sum as a second opinion; the headline says when they disagree.
-5. **Pareto set** (§6.5): the approaches no other one dominates (no worse on every criterion,
+5. **Pareto set** (docs/methodology.md §7.6): the approaches no other one dominates (no worse on every criterion,
    better on one), on the criteria in use.
 6. **Satisfaction** per stakeholder and approach, 0 to 1: the weighted mean over the stakeholder's
    items the profiles can judge. A requirement with a target scores 1 when met, else the share of
@@ -56,7 +56,7 @@ weighing anything, the criteria are ``DEFAULT_CRITERIA`` with equal weights.
    over target level; 0 for a missed deployment or residency). A weighted preference without a
    target (an objective, "freshness >= N", a lower-is-better quality metric) scores the
    approach's normalised value on its criterion.
-7. **Sensitivity** (§6.7), on the weighted sum:
+7. **Sensitivity** (docs/methodology.md §7.8), on the weighted sum:
    - tornado: each weight times (1 - delta) and (1 + delta), the rest renormalised to sum to 1;
      the winner and every score at each end, sorted by how far the winner's margin over the
      runner-up moves;
@@ -73,15 +73,16 @@ weighing anything, the criteria are ``DEFAULT_CRITERIA`` with equal weights.
      smallest over challengers is reported; at exactly that change the two tie, beyond it b wins.
 8. **The suitability verdict** comes first: with "not_a_fit" the presented ranking puts the
    approaches without ML (``ml: false``) first, whatever their scores, and ``ml_fit_note`` says
-   why (METHODOLOGY §1: without data or with a simpler solution, start without ML; Rules of ML,
-   rule 1). With "fit_with_caveats" the note gives the caveats and names the best option without
+   why (docs/methodology.md §3.2 and §3.3: without data or with a simpler solution, start without
+   ML; Rules of ML, rule 1). With "fit_with_caveats" the note gives the caveats and names the best option without
    ML as the benchmark a model must beat (Google, Introduction to ML Problem Framing).
 9. **Risks** follow from the answers, judged against the leading approach, each with concrete
-   next steps: silent failures (monitoring only uptime or nothing, METHODOLOGY §3), drift and
-   retraining (patterns that change, freshness, a coming shift; Rules of ML, rule 8), data
-   testing and versioning (METHODOLOGY §3), model size for phones, browsers and devices
-   (METHODOLOGY §3), fairness review (predictions that affect people, METHODOLOGY §2), and a data
-   shortfall (fewer labelled examples than the leader needs). Sorted high, medium, low.
+   next steps: silent failures (monitoring only uptime or nothing, docs/methodology.md §8),
+   drift and retraining (patterns that change, freshness, a coming shift; Rules of ML, rule 8),
+   data testing and versioning (docs/methodology.md §8), model size for phones, browsers and
+   devices (docs/methodology.md §4.3), fairness review (predictions that affect people,
+   docs/methodology.md §4.5), and a data shortfall (fewer labelled examples than the leader
+   needs). Sorted high, medium, low.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ DEFAULT_CRITERIA = tuple(c.key for c in CRITERIA if c.key not in ("deployment", 
 
 # Objective names (the stakeholder questionnaire's, and a few synonyms) -> the criterion they
 # weigh. A better model earns more relevance, engagement, revenue and fees; margin is what the
-# system costs to run (the manager of METHODOLOGY §3); stability is fewer, cheaper model updates.
+# system costs to run (the manager of docs/methodology.md §6); stability is fewer, cheaper model updates.
 OBJECTIVE_CRITERIA = {
     "accuracy": "quality",
     "quality": "quality",
@@ -1110,7 +1111,9 @@ def _risks(
                 ],
                 answers={"monitoring_plan": monitoring},
                 next_steps=steps,
-                source="METHODOLOGY §3: ML systems fail silently, so monitor inputs and outputs, not only uptime",
+                source=(
+                    "docs/methodology.md §8: ML systems fail silently, so monitor inputs and outputs, not only uptime"
+                ),
             )
         )
 
@@ -1144,7 +1147,10 @@ def _risks(
                 why=why,
                 answers={"data_versioned": versioned, **({"data_issues": issues} if serious else {})},
                 next_steps=steps,
-                source="METHODOLOGY §3: data must be tested and versioned like code (skewed classes, poisoned data)",
+                source=(
+                    "docs/methodology.md §8: data must be tested and versioned like code "
+                    "(skewed classes, poisoned data)"
+                ),
             )
         )
 
@@ -1172,7 +1178,7 @@ def _risks(
                 ],
                 answers={"labelled_examples": answers.get("labelled_examples")},
                 next_steps=steps,
-                source="METHODOLOGY §1: good data is abundant; without it, start without ML and collect data",
+                source="docs/methodology.md §2.4: good data is abundant; without it, start without ML and collect data",
             )
         )
     return sorted(risks, key=lambda r: _SEVERITY_RANK[r.severity])
@@ -1233,7 +1239,10 @@ def _drift_risk(answers: Mapping[str, object], leader: Approach | None) -> list[
                 if v is not None
             },
             next_steps=steps,
-            source="METHODOLOGY §1 (patterns change; unseen data must share the patterns); Rules of ML, rule 8",
+            source=(
+                "docs/methodology.md §2.10, §2.6 (patterns change; unseen data must share the patterns); "
+                "Rules of ML, rule 8"
+            ),
         )
     ]
 
@@ -1279,7 +1288,9 @@ def _size_risk(answers: Mapping[str, object], leader: Approach, survivors: Seque
             why=[*why, "Large models are hard to put on phones and devices: BERT-large takes 1.35 GB."],
             answers={"deployment_target": target, "model_size_limit_mb": limit},
             next_steps=steps,
-            source="METHODOLOGY §3: deployment target and size limit; large models are hard to put on devices",
+            source=(
+                "docs/methodology.md §4.3: deployment target and size limit; large models are hard to put on devices"
+            ),
         )
     ]
 
@@ -1323,7 +1334,10 @@ def _fairness_risk(answers: Mapping[str, object], leader: Approach | None, items
             why=why,
             answers={"affects_people": "yes", **({"protected_groups": raw_groups} if raw_groups is not None else {})},
             next_steps=steps,
-            source="METHODOLOGY §2: fairness must be considered in production; §3: protected attributes and parity",
+            source=(
+                "docs/methodology.md §4.5: fairness must be considered in production; "
+                "§6.1: protected attributes and parity"
+            ),
         )
     ]
 
@@ -1621,8 +1635,8 @@ def _fit_note(
     if inputs.verdict == "not_a_fit":
         note = (
             "The ML-suitability assessment found ML not a good fit (yet), so the approaches without ML come first "
-            "whatever their scores: launch without ML, measure it, and collect data (METHODOLOGY §1; Rules of ML, "
-            "rule 1)."
+            "whatever their scores: launch without ML, measure it, and collect data (docs/methodology.md §3; "
+            "Rules of ML, rule 1)."
         )
         if not any(not a.ml for a in survivors):
             note += " No approach without ML meets every must-have: review the must-haves before building a model."

@@ -1,4 +1,4 @@
-"""The trade-off engine (METHODOLOGY §6), on small matrices worked by hand and on the real profiles.
+"""The trade-off engine (docs/methodology.md §7), on small matrices worked by hand and on the real profiles.
 
 Plain pytest functions: no Django, no database. The numeric tests spell out the arithmetic step
 by step so that each expected figure can be checked with a pencil.
@@ -187,7 +187,7 @@ def test_quality_interpolates_on_a_log_scale_and_holds_its_ends():
 
 
 # --------------------------------------------------------------------------------------------
-# MCDA by hand (METHODOLOGY §6.2-§6.5, §6.7)
+# MCDA by hand (docs/methodology.md §7.3 to §7.6, §7.8)
 
 # Three approaches on quality (benefit) and p95 latency in ms (cost):
 RAW = [[0.9, 200], [0.6, 50], [0.84, 140]]

@@ -1,4 +1,4 @@
-"""AHP weights and consistency, worked by hand (METHODOLOGY §6.6)."""
+"""AHP weights and consistency, worked by hand (docs/methodology.md §7.7)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The conflict detector, case by case from METHODOLOGY.md §2, §3 and §6.
+"""The conflict detector, case by case from docs/methodology.md §4, §6 and §7.
 
 Plain pytest functions: no Django, no database. The approach profiles below are realistic
 defaults for these tests only; the app supplies its own from data.
@@ -83,7 +83,7 @@ DEEP = ApproachProfile(
     label="Deep neural network",
     latency_ms=250,
     interpretability="none",
-    size_mb=1_400,  # BERT-large is 1.35 GB (METHODOLOGY §3)
+    size_mb=1_400,  # BERT-large is 1.35 GB (docs/methodology.md §4.3)
     cost_per_month=12_000,
     quality=0.92,
     min_retrain_days=7,
@@ -174,7 +174,7 @@ def summary(conflicts):
 
 
 # --------------------------------------------------------------------------------------------
-# The restaurant recommender (METHODOLOGY §3), with all five stakeholders
+# The restaurant recommender (docs/methodology.md §6), with all five stakeholders
 
 
 def restaurant_requirements():

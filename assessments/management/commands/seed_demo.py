@@ -438,7 +438,7 @@ class Command(BaseCommand):
         assessment_complete(assessment=assessment, by=by)
 
     def seed_stakeholders(self, organisation: Organisation) -> None:
-        """The restaurant recommender's five stakeholders (METHODOLOGY §3), with their clashes."""
+        """The restaurant recommender's five stakeholders (docs/methodology.md §6), with their clashes."""
         proposal = organisation.proposals.get(title=DEMO_PROPOSALS[1]["title"])
         if proposal.stakeholders.exists():
             return
