@@ -119,6 +119,21 @@ class WhatIfOut(Schema):
     changes: list[WhatIfChangeOut]
 
 
+class GateOut(Schema):
+    key: str
+    label: str
+    caveat: str
+    must_be_true: str
+    owner: str
+    source: str
+
+
+class UnknownOut(Schema):
+    question_key: str
+    question_text: str
+    next_step: str
+
+
 class SuitabilityResultOut(Schema):
     verdict: str
     verdict_label: str
@@ -130,6 +145,11 @@ class SuitabilityResultOut(Schema):
     next_steps: list[str]
     caveats: list[str]
     held_back_by: list[str]
+    # Open production gates (docs/methodology.md §4): any one holds the verdict at fit_with_caveats.
+    # Results computed before gates existed have none.
+    caveats_about: list[str] = Field(default_factory=list)
+    gates: list[GateOut] = Field(default_factory=list)
+    unknowns: list[UnknownOut] = Field(default_factory=list)
     what_if: list[WhatIfOut] = Field(default_factory=list)
 
 

@@ -18,7 +18,7 @@ from assessments.engine import (
     visible_questions,
     what_if,
 )
-from assessments.engine.schema import Question, Section
+from assessments.engine.schema import UNKNOWN, Question, Section
 from assessments.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
 from assessments.questionnaires_db import SUITABILITY_KEY, engine_questionnaire, latest_version
 from assessments.stakeholder_requirements import STAKEHOLDER_KEY, requirements_from_answers
@@ -38,6 +38,10 @@ def _conflict_facts(answers: dict[str, Any]) -> dict[str, Any]:
     facts = {key: answers[key] for key in CONFLICT_FACTS if key in answers}
     if "labels_available" in facts:
         facts["labels_available"] = _LABELS_AS_FACT.get(facts["labels_available"], "unknown")
+    if facts.get("labelled_examples") == UNKNOWN:
+        # The detector compares the count with a minimum: "don't know" is no count at all (it
+        # raised a TypeError in the detector, failing the completion of the assessment).
+        del facts["labelled_examples"]
     return facts
 
 

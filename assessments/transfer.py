@@ -91,6 +91,7 @@ _CONFLICT_KEYS = (
     "decision",
     "rationale",
     "stakeholders",
+    "involves",
     "fingerprint",
 )
 _DIRECTIONS = ("maximise", "minimise")
@@ -226,8 +227,27 @@ def _conflict_out(conflict: Conflict, refs: dict[str, str], emails: dict[int, st
         "rationale": conflict.rationale,
         # A conflict may still name a stakeholder removed since; an email is all a file can carry.
         "stakeholders": sorted(emails[pk] for pk in conflict.stakeholder_ids if pk in emails),
+        "involves": _involves(conflict, refs),
         "fingerprint": portable_fingerprint(conflict, refs),
     }
+
+
+def _involves(conflict: Conflict, refs: dict[str, str]) -> list[dict[str, str]]:
+    """Each requirement and objective in conflict, by stakeholder and dimension (or objective name).
+
+    A suitability conflict also involves answers, which its title and explanation name; an item
+    removed since the detection has no stakeholder left to name and is left out.
+    """
+    involved = []
+    for item in conflict.requirement_ids:
+        ref = refs.get(str(item))
+        if ref is None:
+            continue
+        kind, email, name = json.loads(ref)
+        key = "dimension" if kind == "requirement" else "objective"
+        involved.append({"kind": kind, "stakeholder": email, key: name})
+    # In an order every database shares: the ids' order is the order rows were written in.
+    return sorted(involved, key=lambda item: tuple(item.values()))
 
 
 def portable_refs(
@@ -307,6 +327,13 @@ def _result_out(result: dict[str, Any]) -> dict[str, Any]:
         ],
         "next_steps": result.get("next_steps", []),
         "caveats": result.get("caveats", []),
+        # What holds the verdict back (docs/methodology.md §5.2): heavy criteria not met or not
+        # known, and open production gates. A result from before gates existed has none.
+        "held_back_by": result.get("held_back_by", []),
+        "gates": [
+            {key: gate[key] for key in ("key", "label", "caveat", "must_be_true", "owner")}
+            for gate in result.get("gates", [])
+        ],
     }
 
 

@@ -6,7 +6,8 @@ goals are reported in the table and on the console.
 
 Steps: recreate the `mlfit_bench` database, migrate, seed 10,000 proposals (timed), collectstatic,
 serve with gunicorn (2 workers, DEBUG off) on a free loopback port, sign in by creating a session
-row directly, drive each page with wrk, then run every bench section and write the report.
+row directly, drive each page with wrk, then run every bench section and write the report; last,
+run the public case library (`manage.py evaluate_cases`) and write docs/decision-quality.md.
 
 Later issues add a section by writing a function `(BenchContext) -> Section` and appending it to
 SECTIONS; each section's rows become rows of the one table.
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 REPORT = ROOT / "docs" / "benchmarks.md"
+DECISION_QUALITY = ROOT / "docs" / "decision-quality.md"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
@@ -1269,6 +1271,13 @@ def main() -> int:
 
     write_report(sections, pg_version, started, load, speed_at_start)
     print(f"\nwrote {REPORT.relative_to(ROOT)}")
+    try:
+        # Decision quality is measured beside speed: the case library through import and engine.
+        print(manage(env, "evaluate_cases", "--markdown", str(DECISION_QUALITY), capture=True))
+        print(f"wrote {DECISION_QUALITY.relative_to(ROOT)}")
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
     missed = [r.figure for s in sections for r in s.rows if r.met is False]
     for figure in missed:
         print(f"goal missed: {figure}")

@@ -57,8 +57,10 @@ DEFAULT_MAX_LENGTH = {SHORT_TEXT: 200, LONG_TEXT: 5000}
 # or a yes/no answer with `gte` is always a mistake in the data, so the loader refuses it.
 _DISCRETE = frozenset({SINGLE_CHOICE, YES_NO, SCALE})
 OPERATORS: Mapping[str, frozenset[str]] = {
-    "equals": _DISCRETE,
-    "not_equals": _DISCRETE,
+    # A multiple-choice or number answer is compared only with "unknown" (the whole answer is then
+    # that word): use `contains`, `gte` or `lte` for the rest.
+    "equals": _DISCRETE | {MULTIPLE_CHOICE, NUMBER},
+    "not_equals": _DISCRETE | {MULTIPLE_CHOICE, NUMBER},
     "in": _DISCRETE,
     "not_in": _DISCRETE,
     "gte": frozenset({NUMBER, SCALE}),
@@ -137,6 +139,10 @@ class Question:
     max_length: int | None = None
     scale_labels: Mapping[int, str] = field(default_factory=dict)
     show_if: Condition | None = None
+    # Who finds out what, when the answer is "don't know": it becomes a named next step rather
+    # than a guess (docs/methodology.md §5.3). The suitability questionnaire's test holds every
+    # question that allows "don't know" to one.
+    if_unknown: str = ""
 
     def option_label(self, value: str) -> str:
         for option in self.options:
@@ -230,11 +236,30 @@ class Blocker:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """A production reality that caps the verdict at fit_with_caveats while ``when`` holds.
+
+    A gate is not a weakness of the problem (the score measures that) but something research can
+    ignore and production cannot: it stays open until its condition no longer holds, however high
+    the score (docs/methodology.md §4).
+    """
+
+    key: str
+    label: str
+    when: Condition
+    caveat: str  # template, like a blocker's reason
+    must_be_true: str  # what has to hold before going ahead
+    owner: str  # who typically owns it
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Rule:
     """A caveat or next step shown when ``when`` holds; ``text`` is a template like a blocker's."""
 
     when: Condition
     text: str
+    about: str = ""  # the criterion this caveat qualifies, so a reader can tie the two together
 
 
 @dataclass(frozen=True)
@@ -247,6 +272,9 @@ class ScoringConfig:
     gate_statuses: tuple[str, ...]  # ... with one of these statuses keep the verdict below good_fit
     verdict_labels: Mapping[str, str]
     partly_unknown_note: str
+    # Points a "don't know" earns in a criterion's mean: 0 treats it as the worst answer, which
+    # pushes a careful person to guess; a half point is "no evidence either way" (§5.3).
+    unknown_points: float = 0.0
 
 
 # eq=False: two loads of the same file are different objects, and identity hashing lets the
@@ -263,6 +291,7 @@ class Questionnaire:
     blockers: tuple[Blocker, ...]
     next_steps: tuple[Rule, ...]
     caveats: tuple[Rule, ...]
+    gates: tuple[Gate, ...] = ()
     questions: tuple[Question, ...] = field(init=False, repr=False)
     _by_key: Mapping[str, Question] = field(init=False, repr=False)
 
@@ -296,7 +325,7 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
         where,
         required={"key", "title", "version", "sections"},
         # A questionnaire that only collects answers (the stakeholder requirements) has no scoring.
-        optional={"description", "scoring", "criteria", "blockers", "next_steps", "caveats"},
+        optional={"description", "scoring", "criteria", "blockers", "gates", "next_steps", "caveats"},
     )
     version = data["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -316,6 +345,9 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
     if criteria and "scoring" not in data:
         raise ValueError(f"{where}: criteria need a 'scoring' section")
     blockers = _blockers(_list(data.get("blockers", []), "blockers"), asked)
+    gates = _gates(_list(data.get("gates", []), "gates"), asked)
+    if gates and "scoring" not in data:
+        raise ValueError(f"{where}: gates need a 'scoring' section")
     return Questionnaire(
         key=_str(data, "key", where),
         title=_str(data, "title", where),
@@ -326,7 +358,8 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
         criteria=criteria,
         blockers=blockers,
         next_steps=_rules(_list(data.get("next_steps", []), "next_steps"), "next_steps", asked),
-        caveats=_rules(_list(data.get("caveats", []), "caveats"), "caveats", asked),
+        caveats=_rules(_list(data.get("caveats", []), "caveats"), "caveats", asked, about={c.key for c in criteria}),
+        gates=gates,
     )
 
 
@@ -378,6 +411,7 @@ def _question(raw: Mapping[str, Any], section: str, all_keys: set[str], asked: M
             "max_length",
             "scale_labels",
             "show_if",
+            "if_unknown",
         },
     )
     qtype = raw["type"]
@@ -418,6 +452,7 @@ def _question(raw: Mapping[str, Any], section: str, all_keys: set[str], asked: M
         max_length=max_length if qtype in TEXT_TYPES else None,
         scale_labels=_scale_labels(raw, where) if qtype == SCALE else {},
         show_if=show_if,
+        if_unknown=_str(raw, "if_unknown", where, required=False),
     )
 
 
@@ -522,7 +557,10 @@ def _condition(raw: object, where: str, questions: Mapping[str, Question], later
         if not any(o.value == raw_value for o in question.options):
             raise ValueError(f"{where}: {raw_value!r} is not an option of question '{key}'")
         return Compare(key, op, raw_value)
-    return Compare(key, op, _literal(question, raw_value, where))
+    literal = _literal(question, raw_value, where)
+    if question.type == MULTIPLE_CHOICE and literal != UNKNOWN:
+        raise ValueError(f"{where}: a multiple-choice answer is a list; use 'contains', or compare with 'unknown'")
+    return Compare(key, op, literal)
 
 
 def _criteria(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[Criterion, ...]:
@@ -648,15 +686,50 @@ def _blockers(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[B
     return tuple(blockers)
 
 
-def _rules(raw_list: list[Any], name: str, questions: Mapping[str, Question]) -> tuple[Rule, ...]:
+def _gates(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[Gate, ...]:
+    gates: list[Gate] = []
+    for i, raw in enumerate(raw_list):
+        where = f"gates[{i}]"
+        _check_keys(
+            _mapping(raw, where),
+            where,
+            required={"key", "label", "when", "caveat", "must_be_true", "owner", "source"},
+            optional=set(),
+        )
+        key = _str(raw, "key", where)
+        where = f"gate '{key}'"
+        if any(g.key == key for g in gates):
+            raise ValueError(f"{where}: duplicate gate key")
+        gates.append(
+            Gate(
+                key=key,
+                label=_str(raw, "label", where),
+                when=_condition(raw["when"], f"{where}: when", questions, later=set()),
+                caveat=_template(raw, "caveat", where, questions),
+                must_be_true=_str(raw, "must_be_true", where),
+                owner=_str(raw, "owner", where),
+                source=_str(raw, "source", where),
+            )
+        )
+    return tuple(gates)
+
+
+def _rules(
+    raw_list: list[Any], name: str, questions: Mapping[str, Question], *, about: set[str] | None = None
+) -> tuple[Rule, ...]:
+    """Caveats or next steps; a caveat may say which criterion it qualifies (one of ``about``)."""
     rules = []
     for i, raw in enumerate(raw_list):
         where = f"{name}[{i}]"
-        _check_keys(_mapping(raw, where), where, required={"when", "text"}, optional=set())
+        _check_keys(_mapping(raw, where), where, required={"when", "text"}, optional={"about"} if about else set())
+        qualified = _str(raw, "about", where, required=False)
+        if qualified and qualified not in (about or set()):
+            raise ValueError(f"{where}: 'about' names no criterion: {qualified!r}")
         rules.append(
             Rule(
                 when=_condition(raw["when"], f"{where}: when", questions, later=set()),
                 text=_template(raw, "text", where, questions),
+                about=qualified,
             )
         )
     return tuple(rules)
@@ -686,7 +759,7 @@ def _scoring(raw: object) -> ScoringConfig:
         node,
         where,
         required={"thresholds", "finding_levels", "good_fit_gate", "verdict_labels", "partly_unknown_note"},
-        optional=set(),
+        optional={"unknown_points"},
     )
     thresholds = _mapping(node["thresholds"], "scoring.thresholds")
     _check_keys(thresholds, "scoring.thresholds", required={"good_fit", "fit_with_caveats"}, optional=set())
@@ -719,6 +792,7 @@ def _scoring(raw: object) -> ScoringConfig:
         gate_statuses=statuses,
         verdict_labels={v: _str(labels, v, "scoring.verdict_labels") for v in VERDICTS},
         partly_unknown_note=_str(node, "partly_unknown_note", where),
+        unknown_points=_points(node["unknown_points"], "scoring.unknown_points") if "unknown_points" in node else 0.0,
     )
 
 

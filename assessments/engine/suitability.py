@@ -5,8 +5,10 @@ can be recomputed by hand from the findings::
 
     for each criterion c, with weight w_c and signals s_1 .. s_n:
         applicable = the signals whose question is shown (a hidden question does not apply)
-        p_s        = the signal's points for the answer, from 0 to 1;
-                     "don't know" and unanswered score 0 but still count as applicable
+        p_s        = the signal's points for the answer, from 0 to 1; "don't know" scores
+                     ``scoring.unknown_points`` (0 unless the questionnaire says otherwise;
+                     version 2 says 0.5: no evidence either way, §5.3) and unanswered 0,
+                     and both still count as applicable
         fraction_c = sum(p_s) / len(applicable)          (0 when none applies)
         earned_c   = w_c * fraction_c
     score     = sum(earned_c)                            (rounded to 2 decimals for display)
@@ -21,16 +23,22 @@ what to find out. A criterion none of whose applicable signals has a real answer
 otherwise it is "met" at ``finding_levels.met`` or above, "partly_met" at ``partly_met`` or
 above, else "not_met".
 
-The verdict is the first of these that applies:
+The verdict is the first of these that applies (docs/methodology.md §5.2):
 
 1. any blocker's condition holds                                        -> ``not_a_fit``
-2. fraction >= ``thresholds.good_fit``, and no criterion of weight
+2. fraction < ``thresholds.fit_with_caveats``                           -> ``not_a_fit``
+3. fraction >= ``thresholds.good_fit``, no production gate is open, and no criterion of weight
    >= ``good_fit_gate.min_weight`` has a status in ``good_fit_gate.statuses`` -> ``good_fit``
-3. fraction >= ``thresholds.fit_with_caveats``                          -> ``fit_with_caveats``
-4. otherwise                                                            -> ``not_a_fit``
+4. otherwise                                                            -> ``fit_with_caveats``
 
-Rule 2's gate keeps one failed heavy criterion (say, unrepresentative data) from hiding behind a
-high total: the weakness of a proposal is not averaged away.
+Rule 3 keeps one failed heavy criterion (say, unrepresentative data) from hiding behind a high
+total: the weakness of a proposal is not averaged away. A production gate (docs/methodology.md §4:
+costly mistakes, a tight latency budget, per-prediction explanations, people treated differently,
+personal data...) is not a weakness of the problem, so it moves no points; it caps the verdict at
+"fit with caveats" for as long as its condition holds, however high the score.
+
+Every "don't know" among the shown answers becomes a named next step (the question's
+``if_unknown``: who finds out what), listed after the blockers' next steps (§5.3).
 
 Answers are expected in canonical form (see ``validation.validate_answers``).
 """
@@ -54,6 +62,7 @@ from .schema import (
     YES_NO_VALUES,
     Blocker,
     Criterion,
+    Gate,
     Question,
     Questionnaire,
     Rule,
@@ -103,6 +112,27 @@ class BlockerHit:
 
 
 @dataclass(frozen=True)
+class GateHit:
+    """An open production gate: the caveat, what must be true to go ahead, and who owns it."""
+
+    key: str
+    label: str
+    caveat: str
+    must_be_true: str
+    owner: str
+    source: str
+
+
+@dataclass(frozen=True)
+class UnknownStep:
+    """A "don't know" turned into a next step: who finds out what."""
+
+    question_key: str
+    question_text: str
+    next_step: str
+
+
+@dataclass(frozen=True)
 class SuitabilityResult:
     verdict: str  # "good_fit" | "fit_with_caveats" | "not_a_fit"
     verdict_label: str
@@ -113,7 +143,10 @@ class SuitabilityResult:
     blockers: list[BlockerHit]
     next_steps: list[str]
     caveats: list[str]
-    held_back_by: list[str]  # criteria that kept a good_fit-level score below good_fit (rule 2)
+    held_back_by: list[str]  # criteria that kept a good_fit-level score below good_fit (rule 3)
+    caveats_about: list[str]  # the criteria the caveats qualify (each once, in the caveats' order)
+    gates: list[GateHit]  # open production gates; any one caps the verdict at fit_with_caveats
+    unknowns: list[UnknownStep]  # shown questions answered "don't know", each with who finds out
 
 
 @dataclass(frozen=True)
@@ -148,7 +181,8 @@ class _Assessment:
     score: float
     fraction: float
     blockers: tuple[Blocker, ...]
-    gated: tuple[Criterion, ...]  # heavy criteria whose status bars good_fit (rule 2)
+    gated: tuple[Criterion, ...]  # heavy criteria whose status bars good_fit (rule 3)
+    gates: tuple[Gate, ...]  # open production gates, which bar good_fit too (rule 3)
     verdict: str
 
 
@@ -180,10 +214,13 @@ def _assess(questionnaire: Questionnaire, answers: Mapping[str, object]) -> _Ass
             if signal.question not in visible:
                 continue
             applicable += 1
-            points = signal.points_for(effective.get(signal.question))
+            value = effective.get(signal.question)
+            points = signal.points_for(value)
             if points is not None:
                 total += points
                 known += 1
+            elif value == UNKNOWN:
+                total += scoring.unknown_points
         fraction = total / applicable if applicable else 0.0
         status = _status(fraction, known, scoring)
         fractions.append(fraction)
@@ -194,14 +231,13 @@ def _assess(questionnaire: Questionnaire, answers: Mapping[str, object]) -> _Ass
 
     fraction = score / plan.max_score
     blockers = tuple(b for b in questionnaire.blockers if holds(b.when, effective))
-    if blockers:
+    gates = tuple(g for g in questionnaire.gates if holds(g.when, effective))
+    if blockers or fraction < scoring.fit_with_caveats - _EPS:
         verdict = "not_a_fit"
-    elif fraction >= scoring.good_fit - _EPS and not gated:
+    elif fraction >= scoring.good_fit - _EPS and not gated and not gates:
         verdict = "good_fit"
-    elif fraction >= scoring.fit_with_caveats - _EPS:
-        verdict = "fit_with_caveats"
     else:
-        verdict = "not_a_fit"
+        verdict = "fit_with_caveats"
     return _Assessment(
         resolved=resolved,
         fractions=tuple(fractions),
@@ -210,6 +246,7 @@ def _assess(questionnaire: Questionnaire, answers: Mapping[str, object]) -> _Ass
         fraction=fraction,
         blockers=blockers,
         gated=tuple(gated),
+        gates=gates,
         verdict=verdict,
     )
 
@@ -230,11 +267,32 @@ def evaluate(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Sui
         )
         for b in assessment.blockers
     ]
-    next_steps = [hit.next_step for hit in blockers] + _fired(questionnaire.next_steps, effective, words)
-    # Rule 2's gate explains the verdict only when the score alone would have made it good_fit.
+    unknowns = [
+        UnknownStep(question_key=q.key, question_text=q.text, next_step=q.if_unknown)
+        for q in assessment.resolved.visible
+        if effective.get(q.key) == UNKNOWN and q.if_unknown
+    ]
+    next_steps = (
+        [hit.next_step for hit in blockers]
+        + [u.next_step for u in unknowns]
+        + _fired(questionnaire.next_steps, effective, words)
+    )
+    # Rule 3's heavy criteria explain the verdict only when the score alone would have made it
+    # good_fit.
     held_back = (
         assessment.verdict == "fit_with_caveats" and assessment.fraction >= questionnaire.scoring.good_fit - _EPS
     )
+    gates = [
+        GateHit(
+            key=g.key,
+            label=g.label,
+            caveat=g.caveat.format_map(words),
+            must_be_true=g.must_be_true,
+            owner=g.owner,
+            source=g.source,
+        )
+        for g in assessment.gates
+    ]
     return SuitabilityResult(
         verdict=assessment.verdict,
         verdict_label=questionnaire.scoring.verdict_labels[assessment.verdict],
@@ -246,6 +304,11 @@ def evaluate(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Sui
         next_steps=list(dict.fromkeys(next_steps)),  # a blocker and a rule may say the same thing
         caveats=list(dict.fromkeys(_fired(questionnaire.caveats, effective, words))),
         held_back_by=[c.key for c in assessment.gated] if held_back else [],
+        caveats_about=list(
+            dict.fromkeys(r.about for r in questionnaire.caveats if r.about and holds(r.when, effective))
+        ),
+        gates=gates,
+        unknowns=unknowns,
     )
 
 
@@ -259,12 +322,14 @@ def _finding(questionnaire: Questionnaire, criterion: Criterion, assessment: _As
         question = questionnaire.question(signal.question)
         value = effective.get(signal.question)
         points = signal.points_for(value)
+        # What the answer earned: a "don't know" its scoring.unknown_points, unanswered 0.
+        shown = questionnaire.scoring.unknown_points if points is None and value == UNKNOWN else points or 0.0
         drivers.append(
             Driver(
                 question_key=question.key,
                 question_text=question.text,
                 answer_display=question.display(value),
-                points=points or 0.0,
+                points=shown,
                 known=points is not None,
             )
         )
@@ -328,7 +393,11 @@ class _Plan:
 @functools.lru_cache(maxsize=32)
 def _plan(questionnaire: Questionnaire) -> _Plan:
     scored = {s.question for c in questionnaire.criteria for s in c.signals}
-    blocking = set().union(*(condition_questions(b.when) for b in questionnaire.blockers))
+    # Questions that open or close a blocker or a gate can move the verdict without moving a point.
+    blocking = set().union(
+        *(condition_questions(b.when) for b in questionnaire.blockers),
+        *(condition_questions(g.when) for g in questionnaire.gates),
+    )
     edges: dict[str, tuple[float, ...]] = {}
     for criterion in questionnaire.criteria:
         for signal in criterion.signals:
@@ -484,14 +553,19 @@ def _search(
 
 def _progress(assessment: _Assessment, step: int) -> tuple[float, ...]:
     """Bigger is closer to the target: blockers count first (they override the score), then the
-    heavy criteria holding a good score back, then the score itself."""
+    open gates and heavy criteria holding a good score back, then the score itself."""
+    held = len(assessment.gated) + len(assessment.gates)
     if step > 0:
-        return (-len(assessment.blockers), -len(assessment.gated), assessment.fraction)
-    return (len(assessment.blockers), len(assessment.gated), -assessment.fraction)
+        return (-len(assessment.blockers), -held, assessment.fraction)
+    return (len(assessment.blockers), held, -assessment.fraction)
 
 
 def _obstacles(assessment: _Assessment) -> frozenset[tuple[str, str]]:
-    return frozenset([("blocker", b.key) for b in assessment.blockers] + [("gate", c.key) for c in assessment.gated])
+    return frozenset(
+        [("blocker", b.key) for b in assessment.blockers]
+        + [("heavy", c.key) for c in assessment.gated]
+        + [("gate", g.key) for g in assessment.gates]
+    )
 
 
 def _could_reach(questionnaire: Questionnaire, base: _Assessment, step: int) -> Callable[[tuple[_Move, ...]], bool]:
@@ -522,7 +596,7 @@ def _could_reach(questionnaire: Questionnaire, base: _Assessment, step: int) -> 
     def down(combo: tuple[_Move, ...]) -> bool:
         loss = sum(min(m.after.fraction - base.fraction, 0.0) for m in combo)
         return base.fraction + loss < needed - _EPS or (
-            base.verdict == "good_fit" and any(m.after.gated for m in combo)
+            base.verdict == "good_fit" and any(m.after.gated or m.after.gates for m in combo)
         )
 
     return down

@@ -169,7 +169,7 @@ def test_the_complete_flow(world, questionnaire_version, api):
     body = response.json()
     assert body["status"] == "completed"
     assert body["completed_at"]
-    assert (body["result"]["verdict"], body["result"]["score"]) == ("fit_with_caveats", 16.98)
+    assert (body["result"]["verdict"], body["result"]["score"]) == ("fit_with_caveats", 17.72)
     world.proposal.refresh_from_db()
     assert world.proposal.suitability_verdict == "fit_with_caveats"
 

@@ -115,9 +115,9 @@ def question_def(definition: dict, key: str) -> dict:
 # The ML suitability questionnaire itself
 
 
-def test_ml_suitability_has_30_to_40_questions_in_5_to_7_sections():
+def test_ml_suitability_has_40_to_50_questions_in_5_to_7_sections():
     q = questionnaire()
-    assert 30 <= len(q.questions) <= 40
+    assert 40 <= len(q.questions) <= 50
     assert 5 <= len(q.sections) <= 7
     assert (q.key, q.version) == ("ml_suitability", 1)
 
@@ -131,8 +131,8 @@ def test_ml_suitability_uses_every_question_type_and_dont_know():
 
 
 def test_ml_suitability_covers_every_methodology_criterion():
-    """METHODOLOGY §1: the definition's five parts plus repetitive, cost of errors, scale,
-    changing patterns, simpler solution and cost-effectiveness; unethical use as a blocker."""
+    """docs/methodology.md §2 and §3: the definition's five parts plus repetitive, cost of errors,
+    scale, changing patterns, simpler solution and cost-effectiveness; unethical use as a blocker."""
     q = questionnaire()
     assert {c.key for c in q.criteria} == {
         "learn",
@@ -149,11 +149,78 @@ def test_ml_suitability_covers_every_methodology_criterion():
         "cost_effective",
     }
     assert {"unethical", "no_data", "simple_rule_suffices", "no_repeated_decision"} <= {b.key for b in q.blockers}
-    assert all(c.source.startswith("METHODOLOGY") for c in q.criteria)
+    assert all(c.source.startswith("docs/methodology.md §2.") for c in q.criteria)
+    assert all(b.source.startswith("docs/methodology.md §3.") for b in q.blockers)
+    assert all(g.source.startswith("docs/methodology.md §4.") for g in q.gates)
+
+
+def test_every_dont_know_says_who_finds_out_what():
+    """docs/methodology.md §5.3: a "don't know" becomes a named next step, never a guess."""
+    q = questionnaire()
+    missing = [x.key for x in q.questions if x.allow_unknown and not x.if_unknown]
+    assert missing == []
+
+
+def test_every_gate_says_what_must_be_true_and_who_owns_it():
+    """docs/methodology.md §4: a gate is data: a condition, a caveat, what must be true, an owner."""
+    q = questionnaire()
+    assert {g.key for g in q.gates} == {
+        "costly_errors",
+        "latency_budget",
+        "deployment_target",
+        "explanations",
+        "fairness",
+        "privacy",
+        "partial_ml",
+        "upgrade_unproven",
+    }
+    assert all(g.caveat and g.must_be_true and g.owner for g in q.gates)
+
+
+def a_gate(**changes) -> dict:
+    gate = {
+        "key": "slow",
+        "label": "Slow",
+        "when": {"question": "speed", "op": "equals", "value": "slow"},
+        "caveat": "It is {speed}.",
+        "must_be_true": "A budget.",
+        "owner": "Product",
+        "source": "docs/methodology.md §4.2",
+    }
+    return {**gate, **changes}
+
+
+def test_gates_load_with_their_caveat_template():
+    loaded = load_questionnaire({**valid_definition(), "gates": [a_gate()]})
+    assert [(g.key, g.owner, g.must_be_true) for g in loaded.gates] == [("slow", "Product", "A budget.")]
+
+
+def test_rejects_a_gate_without_an_owner():
+    gate = a_gate()
+    del gate["owner"]
+    rejects({**valid_definition(), "gates": [gate]}, "gate", "owner")
+
+
+def test_rejects_a_gate_whose_caveat_names_an_unknown_question():
+    rejects({**valid_definition(), "gates": [a_gate(caveat="{nope}")]}, "gate 'slow'", "nope")
+
+
+def test_multiple_choice_and_numbers_compare_with_unknown_only():
+    definition = valid_definition()
+    question_def(definition, "issues")["allow_unknown"] = True
+    question_def(definition, "rows")["allow_unknown"] = True
+    ok = {
+        "any": [
+            {"question": "issues", "op": "equals", "value": "unknown"},
+            {"question": "rows", "op": "equals", "value": "unknown"},
+        ]
+    }
+    load_questionnaire({**definition, "gates": [a_gate(when=ok)]})
+    rejects({**definition, "gates": [a_gate(when={"question": "issues", "op": "equals", "value": "gaps"})]}, "contains")
 
 
 def test_ml_suitability_asks_the_production_concerns():
-    """METHODOLOGY §2-§3: latency, interpretability, fairness, freshness, deployment target and
+    """docs/methodology.md §4, §6 and §8: latency, interpretability, fairness, freshness, deployment target and
     size, monitoring, data testing and versioning."""
     keys = {x.key for x in questionnaire().questions}
     assert {

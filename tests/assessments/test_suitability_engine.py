@@ -1,4 +1,4 @@
-"""The suitability engine, case by case from METHODOLOGY.md §1-§3.
+"""The suitability engine, case by case from docs/methodology.md §2-§5.
 
 Plain pytest functions: no Django, no database. Each test names the criterion (or blocker) it
 exercises; answer sets are built by the helper functions below.
@@ -64,6 +64,7 @@ def ideal_answers() -> dict[str, object]:
         "upcoming_shift": "no",
         "freshness_need": "some",
         "simple_heuristic_possible": "no",
+        "ml_scope": "whole",
         "baseline_exists": "rules",
         "baseline_quality": 1,
         "rules_hard_to_maintain": "yes",
@@ -71,6 +72,7 @@ def ideal_answers() -> dict[str, object]:
         "value_vs_cost": "value_far_exceeds",
         "ml_team": "in_house",
         "affects_people": "no",
+        "personal_data": "none",
         "ethical_concern": "no",
         "interpretability_need": "none",
         "latency_need": "batch",
@@ -123,6 +125,8 @@ BLOCKER_TRIGGERS = {
     "no_repeated_decision": {"decision_frequency": "once"},
     "outcome_random": {"outcome_predictable": "random"},
     "lookup_only": {"answer_is_stored": "yes"},
+    "heuristic_first": {"simple_heuristic_possible": "yes", "baseline_exists": "none"},
+    "marginal_upgrade": {"baseline_exists": "existing_model", "upgrade_gain": "marginal"},
 }
 
 
@@ -134,8 +138,9 @@ def blocked_by(*keys: str) -> dict[str, object]:
 
 
 def hand_score(q: Questionnaire, answers: dict[str, object]) -> float:
-    """score = sum over criteria of weight x mean(points of the shown signals, unknown = 0),
-    written out from the YAML's points and bands without the engine's scoring code."""
+    """score = sum over criteria of weight x mean(points of the shown signals; "don't know" =
+    scoring.unknown_points, unanswered = 0), written out from the YAML's points and bands without
+    the engine's scoring code."""
     shown = {question.key for question in visible_questions(q, answers)}
     total = 0.0
     for criterion in q.criteria:
@@ -144,8 +149,10 @@ def hand_score(q: Questionnaire, answers: dict[str, object]) -> float:
             if signal.question not in shown:
                 continue
             value = answers.get(signal.question)
-            if value is None or value == UNKNOWN:
+            if value is None:
                 points.append(0.0)
+            elif value == UNKNOWN:
+                points.append(q.scoring.unknown_points)
             elif signal.bands:
                 points.append(next(b.points for b in signal.bands if b.gte is None or value >= b.gte))
             else:
@@ -222,13 +229,15 @@ def test_prediction_without_action_is_only_partly_predictive():
     assert any("changes nothing" in step for step in result.next_steps)
 
 
-def test_serious_unchecked_mistakes_fail_cost_of_errors_but_only_add_a_caveat():
-    """Criterion cost_of_errors (weight 1, below the gate): costly mistakes are a caveat, not a stop."""
-    answers = {**ideal_answers(), "error_cost": "serious", "human_review": "no"}
+def test_serious_unchecked_mistakes_fail_cost_of_errors_and_hold_the_verdict_at_caveats():
+    """Criterion cost_of_errors (§2.8) scores them; gate costly_errors (§4.1) caps the verdict."""
+    answers = {**ideal_answers(), "error_cost": "serious", "human_review": "no", "safe_fallback": "no"}
     result = evaluate(questionnaire(), answers)
     assert finding(result, "cost_of_errors").status == "not_met"
-    assert result.verdict == "good_fit"
-    assert any("beats the current process" in c for c in result.caveats)
+    assert result.fraction >= questionnaire().scoring.good_fit
+    assert result.verdict == "fit_with_caveats"
+    assert [g.key for g in result.gates] == ["costly_errors"]
+    assert "beats the current process overall" in result.gates[0].caveat
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,7 +272,7 @@ def test_people_doing_the_job_well_do_not_block_but_weaken_simpler_solution():
         **ideal_answers(),
         "baseline_exists": "people",
         "baseline_quality": 5,
-        "simple_heuristic_possible": "yes",
+        "simple_heuristic_possible": "partly",
     }
     result = evaluate(questionnaire(), answers)
     assert result.blockers == []
@@ -286,15 +295,18 @@ def test_no_data_blocker_explains_fake_it_till_you_make_it():
 
 
 def test_dont_know_lowers_the_score_but_not_the_maximum():
-    """Criterion patterns_exist: a "don't know" scores 0 while its weight still counts."""
+    """Criterion patterns_exist (§5.3): a "don't know" scores half a point (no evidence either
+    way) while its weight still counts."""
     q = questionnaire()
+    assert q.scoring.unknown_points == 0.5
     known = evaluate(q, ideal_answers())
     unsure = evaluate(q, {**ideal_answers(), "expert_accuracy": UNKNOWN})
     patterns = finding(unsure, "patterns_exist")
     assert unsure.max_score == known.max_score
-    assert unsure.score == pytest.approx(known.score - patterns.weight / 2)
-    assert patterns.fraction == 0.5
-    assert patterns.status == "partly_met"
+    # One of two signals falls from 1 to 0.5: the criterion loses a quarter of its weight.
+    assert unsure.score == pytest.approx(known.score - patterns.weight / 4)
+    assert patterns.fraction == 0.75
+    assert patterns.status == "met"
     assert q.scoring.partly_unknown_note in patterns.reason
     assert [d.known for d in patterns.drivers] == [True, False]
     assert patterns.drivers[1].answer_display == "don't know"
@@ -305,7 +317,7 @@ def test_criterion_with_only_unknown_answers_is_unknown():
     answers = {**ideal_answers(), "outcome_predictable": UNKNOWN, "expert_accuracy": UNKNOWN}
     patterns = finding(evaluate(questionnaire(), answers), "patterns_exist")
     assert patterns.status == "unknown"
-    assert patterns.earned == 0
+    assert patterns.earned == patterns.weight * questionnaire().scoring.unknown_points
     assert patterns.reason == questionnaire().criteria[2].explain["unknown"]
 
 
@@ -316,7 +328,8 @@ def test_unknown_heavy_criterion_keeps_a_high_score_below_good_fit():
     assert result.fraction >= questionnaire().scoring.good_fit
     assert result.verdict == "fit_with_caveats"
     assert result.held_back_by == ["existing_data"]
-    assert any("Find out what past records exist" in step for step in result.next_steps)
+    assert [u.question_key for u in result.unknowns] == ["has_data"]
+    assert any("what past records exist, who owns them" in step for step in result.next_steps)
 
 
 def test_unanswered_questionnaire_is_all_unknown_and_not_a_fit():
@@ -363,15 +376,31 @@ def test_question_depending_on_a_hidden_question_is_hidden_too():
 
 
 def test_and_condition_needs_both_parts():
-    """Criterion cost_of_errors: human_review is asked only for serious mistakes that are acted on."""
+    """Gate latency_budget (§4.2): a realtime need AND a tight budget AND a complex pattern."""
+    q = questionnaire()
+
+    def gated(**changes):
+        gate = next(g for g in q.gates if g.key == "latency_budget")
+        return holds(gate.when, effective_answers(q, {**ideal_answers(), **changes}))
+
+    assert gated(latency_need="realtime", latency_ms=80)
+    assert gated(latency_need="realtime", latency_ms=UNKNOWN)
+    assert not gated(latency_need="realtime", latency_ms=500)
+    assert not gated(latency_need="realtime", latency_ms=80, rule_complexity="few_rules")
+    assert not gated(latency_need="seconds", latency_ms=80)  # hidden: the budget does not count
+
+
+def test_human_review_and_fallback_are_asked_for_serious_and_catastrophic_mistakes():
+    """Criterion cost_of_errors (§2.8): the safeguards are asked only where mistakes are costly."""
     q = questionnaire()
 
     def shown(**changes):
-        return "human_review" in {x.key for x in visible_questions(q, {**ideal_answers(), **changes})}
+        keys = {x.key for x in visible_questions(q, {**ideal_answers(), **changes})}
+        return {"human_review", "safe_fallback"} <= keys
 
-    assert shown(error_cost="serious", drives_action="yes")
-    assert not shown(error_cost="serious", drives_action="no")
-    assert not shown(error_cost="moderate", drives_action="yes")
+    assert shown(error_cost="serious")
+    assert shown(error_cost="catastrophic")
+    assert not shown(error_cost="moderate")
 
 
 def test_or_condition_needs_either_part():
@@ -436,8 +465,16 @@ def test_number_bands_take_the_first_band_reached():
     band_points = {}
     for volume in (100_000, 99_999, 1_000, 50, 49, 0):
         scale = finding(evaluate(questionnaire(), {**ideal_answers(), "prediction_volume": volume}), "scale")
-        band_points[volume] = scale.fraction
+        band_points[volume] = next(d.points for d in scale.drivers if d.question_key == "prediction_volume")
     assert band_points == {100_000: 1.0, 99_999: 0.7, 1_000: 0.7, 50: 0.4, 49: 0.1, 0: 0.1}
+
+
+def test_scale_reads_the_frequency_when_the_volume_is_not_known():
+    """Criterion scale (§2.9): a batch run over a catalogue has no daily volume to give."""
+    answers = {**ideal_answers(), "prediction_volume": UNKNOWN}
+    scale = finding(evaluate(questionnaire(), answers), "scale")
+    assert [d.question_key for d in scale.drivers] == ["decision_frequency", "prediction_volume"]
+    assert (scale.fraction, scale.status) == (0.75, "met")
 
 
 def test_drivers_show_each_answer_in_words_with_its_points():
@@ -451,7 +488,7 @@ def test_drivers_show_each_answer_in_words_with_its_points():
         "A few times a month",
         0.4,
     )
-    volume = finding(result, "scale").drivers[0]
+    volume = finding(result, "scale").drivers[1]
     assert volume.answer_display == "2,000,000 predictions/day"
 
 
@@ -466,8 +503,8 @@ def test_next_steps_are_filled_in_with_the_answers():
     assert any(step.startswith("You have 400 labelled examples") for step in result.next_steps)
 
 
-def test_production_concerns_become_caveats():
-    """Production concerns (METHODOLOGY §2-§3): latency, interpretability, fairness, size."""
+def test_production_concerns_open_gates_that_hold_a_perfect_score_at_caveats():
+    """Production gates (§4.2-§4.5): latency, size, explanations, fairness each cap the verdict."""
     answers = {
         **ideal_answers(),
         "latency_need": "realtime",
@@ -479,16 +516,18 @@ def test_production_concerns_become_caveats():
         "model_size_limit_mb": 50,
     }
     result = evaluate(questionnaire(), answers)
-    assert result.verdict == "good_fit"
-    caveats = " | ".join(result.caveats)
-    assert "p99 target in ms: 100" in caveats
-    assert "Each prediction must be explained" in caveats
-    assert "by Age, Disability" in caveats
-    assert "within 50" in caveats
+    assert result.fraction >= questionnaire().scoring.good_fit
+    assert result.verdict == "fit_with_caveats"
+    assert [g.key for g in result.gates] == ["latency_budget", "deployment_target", "explanations", "fairness"]
+    caveats = " | ".join(g.caveat for g in result.gates)
+    assert "p99 budget in ms: 100" in caveats
+    assert "(Age, Disability)" in caveats
+    assert "size limit in MB: 50" in caveats
+    assert all(g.must_be_true and g.owner for g in result.gates)
 
 
 def test_missing_monitoring_and_versioning_become_next_steps():
-    """Production concerns (METHODOLOGY §3): silent failures and untested data."""
+    """Production concerns (docs/methodology.md §8): silent failures and untested data."""
     answers = {**ideal_answers(), "monitoring_plan": "uptime_only", "data_versioned": "no"}
     steps = " | ".join(evaluate(questionnaire(), answers).next_steps)
     assert "fail silently" in steps

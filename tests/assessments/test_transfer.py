@@ -330,7 +330,7 @@ def test_a_named_older_questionnaire_version_is_kept(world, questionnaire_versio
         ({"months_to_first_release": 500}, "answers.months_to_first_release: must be at most 120"),
         ({"example_count": -1}, "answers.example_count: must be at least 0"),
         ({"data_age": "ancient"}, "answers.data_age: unknown option 'ancient'"),
-        ({"data_age": "unknown"}, "answers.data_age: \"don't know\" ('unknown') is not allowed"),
+        ({"output_use": "unknown"}, "answers.output_use: \"don't know\" ('unknown') is not allowed"),
         ({"data_issues": "duplicates"}, "answers.data_issues: expected a list of options"),
         ({"data_issues": ["duplicates", "typos"]}, "answers.data_issues: unknown option 'typos'"),
         ({"drives_action": "maybe"}, "answers.drives_action: expected 'yes' or 'no'"),
@@ -664,7 +664,7 @@ def test_the_export_holds_the_verdict_score_and_findings(world, questionnaire_ve
         "2026-09-30",
     )
     result = routed["assessment"]["result"]
-    assert (result["verdict"], result["score"], result["max_score"]) == ("fit_with_caveats", 16.98, 22.0)
+    assert (result["verdict"], result["score"], result["max_score"]) == ("fit_with_caveats", 17.72, 22.0)
     finding = result["findings"][0]
     assert set(finding) == {"criterion", "label", "status", "weight", "earned", "fraction", "reason", "drivers"}
     assert set(finding["drivers"][0]) == {"question_key", "answer_display", "points"}
