@@ -213,3 +213,24 @@ def test_what_if_names_the_gate_to_close_to_reach_good_fit_section_5_2():
     up = [w for w in result if w.direction == "up"]
     assert up and up[0].new_verdict == "good_fit"
     assert {c.question_key for c in up[0].changes} <= {"interpretability_need", "rule_complexity"}
+
+
+# --------------------------------------------------------------------------------------------
+# Through the services, on the database
+
+
+def test_dont_know_labelled_examples_completes_and_reaches_the_conflict_detector(world, questionnaire_version):
+    """A "don't know" count of labelled examples is no count: the detector once raised TypeError on it."""
+    from assessments.engine.bench import typical_answers
+    from assessments.models import Answer
+    from assessments.services import assessment_complete, assessment_start
+
+    assessment = assessment_start(proposal=world.proposal, by=world.owner)
+    answers = {**typical_answers(), "labelled_examples": UNKNOWN}
+    for key, value in answers.items():
+        Answer.objects.create(assessment=assessment, question_key=key, value=value)
+    completed = assessment_complete(assessment=assessment, by=world.owner)
+    assert completed.verdict == "fit_with_caveats"
+    world.proposal.refresh_from_db()
+    assert "labelled_examples" not in world.proposal.suitability_facts
+    assert "labelled_examples" in [u["question_key"] for u in completed.result["unknowns"]]
