@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 from accounts.tenancy import get_object_for_member, member_required
 from assessments.engine import Questionnaire, missing_required
 from assessments.engine.schema import MULTIPLE_CHOICE, NUMBER, UNKNOWN, Question, Section
-from assessments.models import Assessment
+from assessments.models import Assessment, QuestionnaireVersion
 from assessments.questionnaires_db import engine_questionnaire, latest_version
 from assessments.services import (
     AssessmentError,
@@ -133,6 +133,40 @@ def save_posted_answers(
     )
 
 
+@dataclass(frozen=True)
+class ChangedQuestion:
+    """One question named in the upgrade notes: its text, and where it is asked now (if it still is)."""
+
+    text: str
+    url: str = ""
+
+
+def _upgrade_changes(assessment: Assessment, questionnaire: Questionnaire) -> dict[str, list[ChangedQuestion]]:
+    """The upgrade notes' question keys as the person reads them: the questions' text."""
+    notes = assessment.upgrade_notes or {}
+
+    def asked(key: str) -> ChangedQuestion:
+        if not questionnaire.has_question(key):
+            return ChangedQuestion(key)
+        question = questionnaire.question(key)
+        url = reverse("assessments:section", args=[assessment.proposal.pk, assessment.pk, question.section])
+        return ChangedQuestion(question.text, f"{url}#q-{key}")
+
+    changes = {kind: [asked(key) for key in notes.get(kind, [])] for kind in ("added", "changed")}
+    changes["removed"] = []
+    if notes.get("removed"):
+        # Questions no longer asked are only in the version upgraded from.
+        old = QuestionnaireVersion.objects.filter(
+            key=assessment.questionnaire.key, version=notes.get("from_version")
+        ).first()
+        previous = engine_questionnaire(old) if old else None
+        changes["removed"] = [
+            ChangedQuestion(previous.question(key).text if previous and previous.has_question(key) else key)
+            for key in notes["removed"]
+        ]
+    return changes
+
+
 def _wizard_context(
     request: HttpRequest,
     assessment: Assessment,
@@ -166,6 +200,7 @@ def _wizard_context(
         "errors": errors,
         "yes_no": [("yes", "Yes"), ("no", "No")],
         "scale": [1, 2, 3, 4, 5],
+        "upgrade_changes": _upgrade_changes(assessment, questionnaire) if assessment.upgrade_notes else None,
     }
 
 

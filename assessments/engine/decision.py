@@ -1,0 +1,82 @@
+"""The decision in one sentence: the verdict, the gates and the latest report, joined.
+
+The proposal page, the report and the PDF cover all lead with this sentence, so they can never
+say two things that read as contradicting each other (a "good fit" beside a report that finds
+no approach meeting the must-haves, say). Plain Python, no Django: see docs/methodology.md §5.2
+for the verdict and §7.2 for the must-have filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+
+
+@dataclass(frozen=True)
+class ReportGist:
+    """What a trade-off report concluded, as far as the one sentence needs it."""
+
+    lead: str | None  # the label of the approach ranked first; None when none meets every must-have
+    lead_is_ml: bool = True
+    relax: Sequence[str] = ()  # the must-haves to relax when none is left, in the report's words
+    out_of_date: bool = False
+
+
+def _count(n: int, word: str) -> str:
+    return f"{_NUMBERS.get(n, str(n))} {word}{'' if n == 1 else 's'}"
+
+
+def _join(items: Sequence[str]) -> str:
+    items = [item[0].lower() + item[1:] if item[:2] != item[:2].upper() else item for item in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def verdict_clause(
+    verdict: str | None, *, gates: Sequence[str] = (), blockers: Sequence[str] = (), held_back: Sequence[str] = ()
+) -> str:
+    """The suitability half: 'ML fits, with two caveats (costly mistakes and personal data)'."""
+    if not verdict:
+        return "ML suitability is not assessed yet"
+    if verdict == "not_a_fit":
+        if blockers:
+            return f"ML is not the tool here yet ({_join(blockers)})"
+        return "ML is not a good fit here yet: the answers score too low"
+    if verdict == "fit_with_caveats":
+        reasons = [*gates, *held_back]
+        if reasons:
+            return f"ML fits, with {_count(len(reasons), 'caveat')} ({_join(reasons)})"
+        return "ML fits, with caveats"
+    return "ML is a good fit"
+
+
+def report_clause(report: ReportGist | None) -> str:
+    if report is None:
+        return "no trade-off report yet"
+    if report.lead is None:
+        text = "no approach meets every must-have"
+        if report.relax:
+            # Each names a stakeholder first ("Dana's p95 latency <= 50 ms"): kept as written.
+            text += f": relax {' or '.join(r.rstrip('.') for r in report.relax[:2])}"
+    elif report.lead_is_ml:
+        text = f"{report.lead} leads the trade-off report"
+    else:
+        text = f"{report.lead}, without ML, leads the trade-off report"
+    if report.out_of_date:
+        text += " (out of date: the inputs changed since)"
+    return text
+
+
+def decision_sentence(
+    verdict: str | None,
+    *,
+    gates: Sequence[str] = (),
+    blockers: Sequence[str] = (),
+    held_back: Sequence[str] = (),
+    report: ReportGist | None = None,
+) -> str:
+    """One sentence: the verdict and what holds it back, then what the report found."""
+    return f"{verdict_clause(verdict, gates=gates, blockers=blockers, held_back=held_back)}; {report_clause(report)}."
