@@ -70,6 +70,9 @@ def report_inputs(*, proposal: Proposal) -> dict[str, Any]:
             "score": assessment.score if assessment else None,
             "caveats": (assessment.result or {}).get("caveats", []) if assessment else [],
             "answers": dict(sorted(answers_of(assessment).items())) if assessment else {},
+            # What holds the verdict back, in words, for the report's one-sentence decision;
+            # only when there is some, so reports on results without gates keep their hash.
+            **_held_back((assessment.result or {}) if assessment else {}),
         },
         "stakeholders": [
             {
@@ -99,6 +102,16 @@ def report_inputs(*, proposal: Proposal) -> dict[str, Any]:
         ],
         "approaches": approaches_definition(),
     }
+
+
+def _held_back(result: dict[str, Any]) -> dict[str, list[str]]:
+    labels = {f["criterion"]: f["label"] for f in result.get("findings", [])}
+    found = {
+        "gates": [gate["label"] for gate in result.get("gates", [])],
+        "blockers": [blocker["label"] for blocker in result.get("blockers", [])],
+        "held_back": [labels.get(key, key) for key in result.get("held_back_by", [])],
+    }
+    return {key: value for key, value in found.items() if value}
 
 
 def inputs_hash(inputs: dict[str, Any]) -> str:
@@ -234,6 +247,11 @@ def _headline_of(results: dict[str, Any]) -> str:
     return str(results.get("headline", ""))
 
 
+def _none_feasible(results: dict[str, Any]) -> bool:
+    """Every candidate approach failed a must-have: the engine then ranks none (tradeoffs.compare)."""
+    return "ranking" in results and not results["ranking"]
+
+
 def _report_finished(report_id: int) -> None:
     """Tell the proposal which report is its newest, and the person who asked that it is ready.
 
@@ -247,6 +265,7 @@ def _report_finished(report_id: int) -> None:
         proposal_id=report.proposal_id,
         report_id=report.pk,
         headline=_headline_of(report.results),
+        none_feasible=_none_feasible(report.results),
         finished_at=report.finished_at,
     )
     if report.requested_by is not None:
@@ -446,11 +465,11 @@ def report_run_batch(*, report_ids: Sequence[int]) -> dict[str, int]:
             report_fail(report_id=pk, reason=reason)
         # Recomputed reports are their proposals' newest (one UPDATE for the chunk); nobody is
         # notified of a batch recompute.
-        headlines = {pk: _headline_of(results) for pk, results in computed}
+        summaries = {pk: (_headline_of(results), _none_feasible(results)) for pk, results in computed}
         newest = {
-            proposal_id: (pk, headlines[pk])
+            proposal_id: (pk, *summaries[pk])
             for proposal_id, pk in Report.objects.filter(
-                pk__in=list(headlines), status=ReportStatus.SUCCEEDED, finished_at=finished
+                pk__in=list(summaries), status=ReportStatus.SUCCEEDED, finished_at=finished
             ).values_list("proposal_id", "pk")
         }
         proposals_set_latest_reports(latest=newest, finished_at=finished)

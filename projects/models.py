@@ -124,6 +124,9 @@ class Proposal(models.Model):
     latest_report_at = models.DateTimeField(null=True, blank=True)
     # Its one-line answer ("Linear or logistic model leads..."), shown on the proposal's page.
     latest_report_headline = models.CharField(max_length=1000, blank=True)
+    # It found no candidate approach that meets every must-have, also written by the assessments
+    # app: the review asks an approver to acknowledge that (stakeholders.review.approval_blockers).
+    latest_report_none_feasible = models.BooleanField(default=False)
     # Review: each submission opens a new round; sign-offs count only in the current round.
     review_round = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)

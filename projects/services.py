@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, CharField, F, Model, Value, When
+from django.db.models import BooleanField, Case, CharField, F, Model, Value, When
 from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Organisation, Role, Team, User
@@ -270,27 +270,45 @@ def _headline(text: str) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def proposal_set_latest_report(*, proposal_id: int, report_id: int, headline: str, finished_at) -> None:
-    """Record the newest finished report (called by the assessments app when a report succeeds)."""
+def proposal_set_latest_report(
+    *, proposal_id: int, report_id: int, headline: str, none_feasible: bool, finished_at
+) -> None:
+    """Record the newest finished report (called by the assessments app when a report succeeds).
+
+    `none_feasible`: it found no candidate approach meeting every must-have. Required, so a new
+    caller cannot leave an approver's blocker unsaid by omission.
+    """
     Proposal.objects.filter(pk=proposal_id).exclude(latest_report_at__gt=finished_at).update(
-        latest_report_id=report_id, latest_report_headline=_headline(headline), latest_report_at=finished_at
+        latest_report_id=report_id,
+        latest_report_headline=_headline(headline),
+        latest_report_none_feasible=none_feasible,
+        latest_report_at=finished_at,
     )
 
 
-def proposals_set_latest_reports(*, latest: dict[int, tuple[int, str]], finished_at) -> int:
+def proposals_set_latest_reports(*, latest: dict[int, tuple[int, str, bool]], finished_at) -> int:
     """proposal_set_latest_report for many proposals in one UPDATE (a batch recompute):
-    `latest` maps each proposal id to its report's id and headline."""
+    `latest` maps each proposal id to its report's id, headline and none_feasible."""
     if not latest:
         return 0
-    report_id = Case(*(When(pk=proposal_id, then=Value(rid)) for proposal_id, (rid, _) in latest.items()))
+    report_id = Case(*(When(pk=proposal_id, then=Value(rid)) for proposal_id, (rid, _, _) in latest.items()))
     headline = Case(
-        *(When(pk=proposal_id, then=Value(_headline(line))) for proposal_id, (_, line) in latest.items()),
+        *(When(pk=proposal_id, then=Value(_headline(line))) for proposal_id, (_, line, _) in latest.items()),
         output_field=CharField(),
+    )
+    none_feasible = Case(
+        *(When(pk=proposal_id, then=Value(flag)) for proposal_id, (_, _, flag) in latest.items()),
+        output_field=BooleanField(),
     )
     return (
         Proposal.objects.filter(pk__in=list(latest))
         .exclude(latest_report_at__gt=finished_at)
-        .update(latest_report_id=report_id, latest_report_headline=headline, latest_report_at=finished_at)
+        .update(
+            latest_report_id=report_id,
+            latest_report_headline=headline,
+            latest_report_none_feasible=none_feasible,
+            latest_report_at=finished_at,
+        )
     )
 
 

@@ -4,7 +4,7 @@ from django.db import models
 from accounts.models import Organisation
 from projects.models import Proposal
 
-# The stake roles every organisation starts with (METHODOLOGY §3); each organisation edits its list.
+# The stake roles every organisation starts with (docs/methodology.md §6); each organisation edits its list.
 DEFAULT_STAKE_ROLES = [
     ("ml_engineering", "ML engineering"),
     ("product", "Product"),
@@ -237,6 +237,11 @@ class SignOff(models.Model):
     report_id = models.PositiveIntegerField(null=True, blank=True)
     report_at = models.DateTimeField(null=True, blank=True)
     is_override = models.BooleanField(default=False)
+    # The approval blockers the approver acknowledged (stakeholders.review.approval_blockers), as
+    # [{"key", "label", "reason"}], the label as it read then; by and at are this sign-off's user
+    # and created_at. Kept on the row, like the rationale, so the history and the PDF read it
+    # without another query.
+    acknowledgements = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,6 +6,7 @@ proposal's state, the audit trail and the notifications. Each action locks the p
 two reviewers signing at the same moment cannot both see "one sign-off still missing".
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -19,10 +20,39 @@ from projects.audit import audit_record
 from projects.models import Proposal
 from projects.services import proposal_archive, proposal_set_awaiting, proposal_unarchive
 from projects.workflow import TransitionRefused
-from stakeholders.models import Decision, SignOff, Stakeholder, StakeRole
+from stakeholders.models import (
+    Conflict,
+    ConflictStatus,
+    Decision,
+    Requirement,
+    Severity,
+    SignOff,
+    Stakeholder,
+    StakeRole,
+)
 
 DECISION_OF_ACTION = {"approve": Decision.APPROVE, "request_changes": Decision.CHANGES, "reject": Decision.REJECT}
 OVERRIDE_TARGET = {"override_approve": Decision.APPROVE, "override_reject": Decision.REJECT}
+# The actions that approve, and so need every approval blocker acknowledged.
+APPROVING = frozenset({"approve", "override_approve"})
+ACKNOWLEDGEMENT_MAX = 1000
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Something an approver must acknowledge, with a reason, before approving (approval_blockers)."""
+
+    key: str  # stable: "conflict:<id>", "no_feasible_approach", "report_stale", "not_a_fit", "no_requirements"
+    label: str  # what it is and why it matters, in plain English
+    url: str  # where to look
+
+
+class AcknowledgementsRefused(TransitionRefused):
+    """An approval that leaves a blocker unacknowledged, or acknowledges one that is not there:
+    a 400 on the page; the API answers it as its other validation errors (422)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, invalid=True)
 
 
 @dataclass
@@ -37,6 +67,7 @@ class ReviewState:
     required: list[RequiredSignoff]
     missing_roles: list[StakeRole]
     history: list[SignOff]
+    blockers: list[Blocker] = field(default_factory=list)
     actions: list[workflow.Transition] = field(default_factory=list)
 
     @property
@@ -80,6 +111,95 @@ def actor_kinds(
     return kinds
 
 
+def approval_blockers(*, proposal: Proposal) -> list[Blocker]:
+    """What an approver must acknowledge before approving, in the order the review page lists them.
+
+    Two queries, however many conflicts (the open high-severity ones, and whether any requirement
+    is stated); the rest reads the summaries the assessments app writes onto the proposal
+    (suitability verdict, newest report), since this app does not import that one.
+    """
+    pk = proposal.pk
+    blockers = [
+        Blocker(
+            key=f"conflict:{c.pk}",
+            label=f"A high-severity conflict is open: “{c.title}”. The stakeholders' requirements cannot all "
+            "hold as they stand, so approving accepts that one of them will give way.",
+            url=reverse("stakeholders:conflict", kwargs={"pk": pk, "cid": c.pk}),
+        )
+        for c in Conflict.objects.filter(proposal=proposal, status=ConflictStatus.OPEN, severity=Severity.HIGH)
+        .only("pk", "title")
+        .order_by("pk")
+    ]
+    if proposal.latest_report_id and proposal.latest_report_none_feasible:
+        blockers.append(
+            Blocker(
+                key="no_feasible_approach",
+                label=f"Trade-off report #{proposal.latest_report_id} found no candidate approach that meets every "
+                "must-have: as the requirements stand, nothing on the list can be built to them.",
+                url=reverse("reports:detail", kwargs={"pk": pk, "rid": proposal.latest_report_id}),
+            )
+        )
+    if proposal.latest_report_out_of_date:
+        # The proposal page's own rule (Proposal.latest_report_out_of_date), so both say the same.
+        blockers.append(
+            Blocker(
+                key="report_stale",
+                label=f"Trade-off report #{proposal.latest_report_id} is out of date: the proposal, its answers or "
+                "its requirements changed after it was made, so its recommendation may no longer hold.",
+                url=reverse("reports:list", kwargs={"pk": pk}),
+            )
+        )
+    if proposal.suitability_verdict == "not_a_fit":
+        blockers.append(
+            Blocker(
+                key="not_a_fit",
+                label="The suitability assessment says ML is not a fit for this problem"
+                + (" (a blocker rules it out whatever the score)" if proposal.suitability_blocked else "")
+                + ". Approving the non-ML route is legitimate, but say that this is what you approve.",
+                url=reverse("assessments:home", kwargs={"pk": pk}),
+            )
+        )
+    if not Requirement.objects.filter(stakeholder__proposal=proposal).exists():
+        blockers.append(
+            Blocker(
+                key="no_requirements",
+                label="No stakeholder has stated any requirement: nothing says what the system must achieve, "
+                "so no report or reviewer can check the proposal against it.",
+                url=reverse("stakeholders:list", kwargs={"pk": pk}),
+            )
+        )
+    return blockers
+
+
+def _acknowledged(*, blockers: list[Blocker], acknowledgements: Mapping[str, str]) -> list[dict[str, str]]:
+    """Each blocker with the approver's reason, as a sign-off keeps them; AcknowledgementsRefused
+    naming what is missing, blank, too long or not a blocker now."""
+    # docs/methodology.md §9: an approval goes through only once every blocker is acknowledged,
+    # each with its own reason; nobody approves past a blocker without saying why.
+    current = {b.key for b in blockers}
+    unknown = [key for key in acknowledgements if key not in current]
+    if unknown:
+        raise AcknowledgementsRefused(
+            "These are not approval blockers now, so they cannot be acknowledged: "
+            + ", ".join(f"“{key}”" for key in unknown)
+            + ". The blockers may have changed since you looked: read them again."
+        )
+    reasons = {key: (reason or "").strip() for key, reason in acknowledgements.items()}
+    missing = [b for b in blockers if not reasons.get(b.key)]
+    if missing:
+        raise AcknowledgementsRefused(
+            "Approving needs your reason for going ahead despite each blocker. Not acknowledged: "
+            + " ".join(f"({n}) {b.label}" for n, b in enumerate(missing, start=1))
+        )
+    too_long = [b for b in blockers if len(reasons[b.key]) > ACKNOWLEDGEMENT_MAX]
+    if too_long:
+        raise AcknowledgementsRefused(
+            f"Keep each acknowledgement to at most {ACKNOWLEDGEMENT_MAX:,} characters. Too long: "
+            + " ".join(f"({n}) {b.label}" for n, b in enumerate(too_long, start=1))
+        )
+    return [{"key": b.key, "label": b.label, "reason": reasons[b.key]} for b in blockers]
+
+
 def review_state(*, proposal: Proposal, user: User | None = None, membership: Membership | None = None) -> ReviewState:
     required = required_stakeholders(proposal=proposal)
     history = list(
@@ -91,6 +211,7 @@ def review_state(*, proposal: Proposal, user: User | None = None, membership: Me
         required=[RequiredSignoff(stakeholder=s, decision=current.get(s.pk)) for s in required],
         missing_roles=missing_roles(proposal=proposal),
         history=history,
+        blockers=approval_blockers(proposal=proposal),
     )
     if user is not None:
         kinds = actor_kinds(proposal=proposal, user=user, membership=membership, required=required)
@@ -110,7 +231,16 @@ def _proposal_url(proposal: Proposal) -> str:
     return reverse("review", kwargs={"pk": proposal.pk})
 
 
-def _set_status(*, proposal: Proposal, status: str, by: User, action: str, reason: str = "", extra: dict | None = None):
+def _set_status(
+    *,
+    proposal: Proposal,
+    status: str,
+    by: User,
+    action: str,
+    reason: str = "",
+    extra: dict | None = None,
+    acknowledged: list[dict[str, str]] | None = None,
+):
     before = {"status": proposal.status, "review_round": proposal.review_round}
     changes = {"status": status, "updated_at": timezone.now(), **(extra or {})}
     Proposal.objects.filter(pk=proposal.pk).update(**changes)
@@ -123,7 +253,11 @@ def _set_status(*, proposal: Proposal, status: str, by: User, action: str, reaso
         action=f"review.{action}",
         actor=by,
         before=before,
-        after={"status": status, "review_round": proposal.review_round},
+        after={
+            "status": status,
+            "review_round": proposal.review_round,
+            **({"acknowledgements": acknowledged} if acknowledged else {}),
+        },
         reason=reason,
         only_changes=False,
     )
@@ -166,9 +300,19 @@ def _submit_problems(*, proposal: Proposal, required: list[Stakeholder]) -> list
 
 
 def review_act(
-    *, proposal: Proposal, by: User, membership: Membership | None, action: str, reason: str = ""
+    *,
+    proposal: Proposal,
+    by: User,
+    membership: Membership | None,
+    action: str,
+    reason: str = "",
+    acknowledgements: Mapping[str, str] | None = None,
 ) -> Proposal:
-    """Take one workflow action. Raises TransitionRefused (with the reason) and changes nothing then."""
+    """Take one workflow action. Raises TransitionRefused (with the reason) and changes nothing then.
+
+    `acknowledgements` maps each approval blocker's key to the approver's reason for going ahead
+    despite it; approving needs one for every current blocker, the other actions ignore them.
+    """
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().select_related("organisation").get(pk=proposal.pk)
         kinds = actor_kinds(proposal=locked, user=by, membership=membership)
@@ -186,9 +330,9 @@ def review_act(
             _set_status(proposal=locked, status=workflow.WITHDRAWN, by=by, action=action, reason=reason)
             proposal_set_awaiting(proposal=locked, users=[])
         elif action in DECISION_OF_ACTION:
-            _decide(locked, by, DECISION_OF_ACTION[action], reason)
+            _decide(locked, by, DECISION_OF_ACTION[action], reason, acknowledgements or {})
         elif action in OVERRIDE_TARGET:
-            _override(locked, by, transition, reason)
+            _override(locked, by, transition, reason, acknowledgements or {})
         elif action == "archive":
             proposal_archive(proposal=locked, by=by, is_admin=workflow.ADMIN in kinds)
         else:
@@ -224,7 +368,7 @@ def _submit(proposal: Proposal, by: User) -> None:
     )
 
 
-def _decide(proposal: Proposal, by: User, decision: str, reason: str) -> None:
+def _decide(proposal: Proposal, by: User, decision: str, reason: str, acknowledgements: Mapping[str, str]) -> None:
     required = required_stakeholders(proposal=proposal)
     decided = set(
         SignOff.objects.filter(proposal=proposal, round=proposal.review_round, stakeholder__isnull=False).values_list(
@@ -234,6 +378,9 @@ def _decide(proposal: Proposal, by: User, decision: str, reason: str) -> None:
     mine = [s for s in required if s.user_id == by.pk and s.pk not in decided]
     if not mine:
         raise TransitionRefused("You have already given your decision in this review round.")
+    acknowledged = []
+    if decision == Decision.APPROVE:
+        acknowledged = _acknowledged(blockers=approval_blockers(proposal=proposal), acknowledgements=acknowledgements)
     signoffs = SignOff.objects.bulk_create(
         [
             SignOff(
@@ -247,6 +394,7 @@ def _decide(proposal: Proposal, by: User, decision: str, reason: str) -> None:
                 rationale=reason,
                 report_id=proposal.latest_report_id,
                 report_at=proposal.latest_report_at,
+                acknowledgements=acknowledged,
             )
             for s in mine
         ]
@@ -280,6 +428,7 @@ def _decide(proposal: Proposal, by: User, decision: str, reason: str) -> None:
                 "round": s.round,
                 "report_id": s.report_id,
                 "rationale": s.rationale,
+                "acknowledgements": s.acknowledgements,
             },
             only_changes=False,
         )
@@ -300,7 +449,13 @@ def _decide(proposal: Proposal, by: User, decision: str, reason: str) -> None:
     )
 
 
-def _override(proposal: Proposal, by: User, transition: workflow.Transition, reason: str) -> None:
+def _override(
+    proposal: Proposal, by: User, transition: workflow.Transition, reason: str, acknowledgements: Mapping[str, str]
+) -> None:
+    acknowledged = []
+    if transition.action in APPROVING:
+        # An admin approving over the reviewers' heads sees the same blockers they would.
+        acknowledged = _acknowledged(blockers=approval_blockers(proposal=proposal), acknowledgements=acknowledgements)
     signoff = SignOff.objects.create(
         organisation=proposal.organisation,
         proposal=proposal,
@@ -313,8 +468,16 @@ def _override(proposal: Proposal, by: User, transition: workflow.Transition, rea
         report_id=proposal.latest_report_id,
         report_at=proposal.latest_report_at,
         is_override=True,
+        acknowledgements=acknowledged,
     )
-    _set_status(proposal=proposal, status=transition.target, by=by, action=transition.action, reason=reason)
+    _set_status(
+        proposal=proposal,
+        status=transition.target,
+        by=by,
+        action=transition.action,
+        reason=reason,
+        acknowledged=acknowledged,
+    )
     proposal_set_awaiting(proposal=proposal, users=[])
     notify(
         organisation=proposal.organisation,

@@ -27,10 +27,17 @@ DONE = {
 }
 
 
+# The approve forms name each blocker's reason field "ack-<blocker key>".
+ACK_PREFIX = "ack-"
+
+
 @member_required()
 def review_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
     error, status = "", 200
+    acknowledgements = {
+        name.removeprefix(ACK_PREFIX): value for name, value in request.POST.items() if name.startswith(ACK_PREFIX)
+    }
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -40,6 +47,7 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
                 membership=request.membership,
                 action=action,
                 reason=request.POST.get("reason", ""),
+                acknowledgements=acknowledgements,
             )
         except TransitionRefused as exc:
             error, status = str(exc), exc.status
@@ -50,6 +58,8 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "proposal": proposal,
         "review": state,
+        # Each current blocker with the reason typed for it, kept when the approval was refused.
+        "acknowledgement_fields": [(b, acknowledgements.get(b.key, "") if error else "") for b in state.blockers],
         "state_label": workflow.STATE_LABELS.get(proposal.status, proposal.status),
         "error": error,
         "posted_action": request.POST.get("action", "") if error else "",

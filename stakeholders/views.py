@@ -197,7 +197,7 @@ def _cell_or_redirect(request: HttpRequest, context: dict) -> HttpResponse:
     return redirect("stakeholders:list", pk=context["proposal"].pk)
 
 
-# The 1-to-9 scale of METHODOLOGY §6.6, as choices between the left and the right item.
+# The 1-to-9 scale of docs/methodology.md §7.7, as choices between the left and the right item.
 AHP_CHOICES = [
     ("9", "extremely more important"),
     ("5", "much more important"),

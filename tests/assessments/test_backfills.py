@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentStatus
+from assessments.models import Assessment, AssessmentStatus, Report, ReportStatus
 from projects.models import Proposal
 from tests.factories import ProposalFactory
 
@@ -53,3 +53,39 @@ def test_proposals_not_a_fit_by_a_blocker_are_marked_from_their_latest_completed
     assert marked[lifted.pk] is False
     assert marked[imported.pk] is False
     assert marked[good.pk] is False
+
+
+none_feasible_backfill = importlib.import_module("assessments.migrations.0008_backfill_proposal_report_none_feasible")
+
+
+def _report(proposal, results):
+    return Report.objects.create(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        inputs={},
+        inputs_hash=str(proposal.pk),
+        engine_version="1",
+        status=ReportStatus.SUCCEEDED,
+        results=results,
+    )
+
+
+def test_proposals_whose_latest_report_ranks_no_approach_are_marked(world):
+    make = ProposalFactory
+    none = make(organisation=world.org, owner=world.owner)
+    none.latest_report_id = _report(none, {"headline": "No candidate approach...", "ranking": []}).pk
+    some = make(organisation=world.org, owner=world.owner)
+    some.latest_report_id = _report(some, {"headline": "Rules lead.", "ranking": [{"key": "rules"}]}).pk
+    # An older report ranked nothing, but the latest (the proposal's summary) ranks an approach.
+    _report(some, {"ranking": []})
+    # A report without a ranking at all is not read as "none feasible".
+    odd = make(organisation=world.org, owner=world.owner)
+    odd.latest_report_id = _report(odd, {"headline": "?"}).pk
+    never = make(organisation=world.org, owner=world.owner)
+    for proposal in (none, some, odd):
+        proposal.save(update_fields=["latest_report_id"])
+
+    none_feasible_backfill.backfill(apps, None)
+
+    marked = dict(Proposal.objects.values_list("pk", "latest_report_none_feasible"))
+    assert marked == {world.proposal.pk: False, none.pk: True, some.pk: False, odd.pk: False, never.pk: False}

@@ -1,6 +1,7 @@
 """A full review in Chromium: the owner submits, three required stakeholders (product, ML
 engineering, legal) each find the request in their notifications and approve with their reasons,
-and the proposal ends approved, with every decision on the record."""
+acknowledging the one blocker (nobody has stated a requirement yet), and the proposal ends
+approved, with every decision and acknowledgement on the record."""
 
 from django.core import mail
 from playwright.sync_api import expect
@@ -10,6 +11,7 @@ from projects.services import proposal_create
 from stakeholders.services import stake_roles, stakeholder_add
 from tests.browser.conftest import PASSWORD, screenshot
 
+ACKNOWLEDGED = "Requirements come with the pilot; this approves the pilot only."
 REVIEWERS = [
     ("product", "Priya Product", "priya@acme.test", "The routing saves agents a day a week."),
     ("ml_engineering", "Marco ML", "marco@acme.test", "Gradient-boosted trees meet the latency budget."),
@@ -56,12 +58,19 @@ def test_three_stakeholders_review_and_the_proposal_is_approved(people, page_as)
         request = page.locator(".notification", has_text="Please review")
         request.get_by_role("button", name="Open").click()
         expect(page.get_by_role("heading", name="Review", exact=True)).to_be_visible()
+        # The blocker is listed above the form, and the approve form asks for a reason for it.
+        blockers = page.locator("#approval-blockers")
+        expect(blockers).to_contain_text("No stakeholder has stated any requirement")
+        expect(blockers.get_by_role("link", name="Where to look")).to_have_attribute(
+            "href", f"/proposals/{proposal.pk}/stakeholders/"
+        )
         page.get_by_label("Why you approve").fill(reason)
+        page.locator("#action-approve").get_by_label("No stakeholder has stated any requirement").fill(ACKNOWLEDGED)
         page.get_by_role("button", name="Approve", exact=True).click()
         expect(page.get_by_role("status")).to_contain_text("Your approval is recorded")
         # Signed once: the decision buttons are not offered again in this round.
         expect(page.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
-        expect(page.locator("#review-history li")).to_have_count(n)
+        expect(page.locator("#review-history > li")).to_have_count(n)
         expected = "Approved" if n == len(reviewers) else "In review"
         expect(page.locator("#review-state")).to_have_text(expected)
         if n == 2:
@@ -71,6 +80,7 @@ def test_three_stakeholders_review_and_the_proposal_is_approved(people, page_as)
     expect(owner.locator("#review-state")).to_have_text("Approved")
     for _, name, _, reason in REVIEWERS:
         expect(owner.locator("#review-history")).to_contain_text(reason)
+    expect(owner.locator("#review-history dd", has_text=ACKNOWLEDGED)).to_have_count(3)
     expect(owner.locator("#signoffs tbody tr")).to_have_count(3)
     screenshot(owner, "review-approved")
     owner.goto("/accounts/notifications/")

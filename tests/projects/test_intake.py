@@ -253,7 +253,9 @@ def test_a_long_report_headline_is_cut_after_a_whole_word(world):
     from projects.services import proposal_set_latest_report
 
     words = "approach " * 200  # 1,800 characters
-    proposal_set_latest_report(proposal_id=world.proposal.pk, report_id=7, headline=words, finished_at=timezone.now())
+    proposal_set_latest_report(
+        proposal_id=world.proposal.pk, report_id=7, headline=words, none_feasible=False, finished_at=timezone.now()
+    )
     world.proposal.refresh_from_db()
     kept = world.proposal.latest_report_headline
     assert len(kept) <= 1000 and kept.endswith("approach…")

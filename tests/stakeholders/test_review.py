@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import ApiToken, Notification, NotificationKind, Role
 from projects import workflow
 from projects.models import AuditEntry
-from stakeholders.models import Decision, SignOff, Stakeholder
+from stakeholders.models import Decision, Requirement, SignOff, Stakeholder
 from stakeholders.services import stake_roles
 from tests.conftest import membership
 from tests.factories import MembershipFactory
@@ -44,6 +44,16 @@ class Review:
             )
             for key, user in self.signers.items()
         }
+        # A requirement stated, so approving meets no blocker unless a test puts one there
+        # (tests/stakeholders/test_review_blockers.py tests them).
+        Requirement.objects.create(
+            organisation=world.org,
+            stakeholder=self.stakeholders["product"],
+            dimension="latency",
+            op="<=",
+            value=0.2,
+            unit="s",
+        )
 
     def act(self, user, action, reason="", status=302):
         response = self.world.client_for(user).post(
