@@ -15,7 +15,7 @@ from django.utils import timezone
 from assessments import pdf_svg_text
 from assessments.models import Assessment, Report
 from assessments.questionnaires_db import engine_questionnaire
-from assessments.report_present import charts_for, present
+from assessments.report_present import charts_for, present, report_decision
 from projects.models import Proposal
 from stakeholders.models import Conflict, ConflictStatus, SignOff
 
@@ -70,6 +70,7 @@ def report_html(report: Report, *, base_url: str = "") -> str:
         "proposal": report.proposal,
         "results": report.results,
         "view": present(report.results),
+        "decision": report_decision(report) if report.results else "",
         "charts": {name: _as_image(svg) for name, svg in charts_for(report).items()},
         "suitability": _suitability(report),
         "stakeholders": report.inputs.get("stakeholders", []),

@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from assessments import charts
 from assessments.models import Report
+from projects.decision import ReportGist, decision_sentence
 
 
 def charts_for(report: Report) -> dict[str, str]:
@@ -77,3 +78,29 @@ def present(results: dict[str, Any] | None) -> dict[str, Any]:
             key=lambda kv: -kv[1],
         ),
     }
+
+
+def report_gist(results: dict[str, Any]) -> dict[str, Any]:
+    """What the one-sentence decision needs of a report's results (stored on the proposal too):
+    the approach ranked first, or none, with the must-haves to relax then."""
+    ranking = results.get("ranking") or []
+    if ranking:
+        return {"lead": ranking[0]["label"], "lead_is_ml": ranking[0].get("ml", True), "relax": []}
+    relax = [
+        " and ".join(f"{m['stakeholder_name']}'s {m['stated']}" for m in r.get("must_haves", []))
+        for r in results.get("relax", [])
+    ]
+    return {"lead": None, "lead_is_ml": False, "relax": [r for r in relax if r]}
+
+
+def report_decision(report: Report, *, out_of_date: bool = False) -> str:
+    """The decision in one sentence (projects/decision.py), from the report's frozen inputs and its
+    results: the page and the PDF cover lead with it, as the proposal page does."""
+    suitability = (report.inputs or {}).get("suitability") or {}
+    return decision_sentence(
+        suitability.get("verdict"),
+        gates=suitability.get("gates", []),
+        blockers=suitability.get("blockers", []),
+        held_back=suitability.get("held_back", []),
+        report=ReportGist(**report_gist(report.results or {}), out_of_date=out_of_date),
+    )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.tenancy import get_object_for_member, member_required
 from assessments.models import Report, ReportStatus
 from assessments.pdf import review_mark
-from assessments.report_present import charts_for, present
+from assessments.report_present import charts_for, present, report_decision
 from assessments.reports import DELAYED_NOTE, report_is_stale, report_pdf_request, report_request, report_retry
 from projects.models import Proposal
 from projects.selectors import proposals_for
@@ -58,13 +58,15 @@ def report_list_view(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required()
 def report_detail_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     proposal, report = _get_report(request, pk, rid)
+    stale = report_is_stale(proposal=proposal, report=report)
     context = {
         "proposal": proposal,
         "report": report,
         "results": report.results,
         "view": present(report.results),
+        "decision": report_decision(report, out_of_date=stale) if report.results else "",
         "charts": charts_for(report),
-        "stale": report_is_stale(proposal=proposal, report=report),
+        "stale": stale,
         "can_edit": can_edit(request, proposal),
     }
     return render(request, "reports/detail.html", context)

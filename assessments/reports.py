@@ -28,7 +28,8 @@ from redis.exceptions import RedisError
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from assessments.models import Report, ReportStatus
-from assessments.services import answers_of, assessment_latest
+from assessments.report_present import report_gist
+from assessments.services import answers_of, assessment_latest, verdict_reasons
 from assessments.tradeoff_inputs import approaches_definition, compute_results
 from projects.models import EDITABLE_FIELDS, Proposal
 from projects.services import proposal_set_latest_report, proposals_set_latest_reports
@@ -72,7 +73,7 @@ def report_inputs(*, proposal: Proposal) -> dict[str, Any]:
             "answers": dict(sorted(answers_of(assessment).items())) if assessment else {},
             # What holds the verdict back, in words, for the report's one-sentence decision;
             # only when there is some, so reports on results without gates keep their hash.
-            **_held_back((assessment.result or {}) if assessment else {}),
+            **verdict_reasons((assessment.result or {}) if assessment else {}),
         },
         "stakeholders": [
             {
@@ -102,16 +103,6 @@ def report_inputs(*, proposal: Proposal) -> dict[str, Any]:
         ],
         "approaches": approaches_definition(),
     }
-
-
-def _held_back(result: dict[str, Any]) -> dict[str, list[str]]:
-    labels = {f["criterion"]: f["label"] for f in result.get("findings", [])}
-    found = {
-        "gates": [gate["label"] for gate in result.get("gates", [])],
-        "blockers": [blocker["label"] for blocker in result.get("blockers", [])],
-        "held_back": [labels.get(key, key) for key in result.get("held_back_by", [])],
-    }
-    return {key: value for key, value in found.items() if value}
 
 
 def inputs_hash(inputs: dict[str, Any]) -> str:
@@ -266,6 +257,7 @@ def _report_finished(report_id: int) -> None:
         report_id=report.pk,
         headline=_headline_of(report.results),
         none_feasible=_none_feasible(report.results),
+        gist=report_gist(report.results),
         finished_at=report.finished_at,
     )
     if report.requested_by is not None:
@@ -465,7 +457,9 @@ def report_run_batch(*, report_ids: Sequence[int]) -> dict[str, int]:
             report_fail(report_id=pk, reason=reason)
         # Recomputed reports are their proposals' newest (one UPDATE for the chunk); nobody is
         # notified of a batch recompute.
-        summaries = {pk: (_headline_of(results), _none_feasible(results)) for pk, results in computed}
+        summaries = {
+            pk: (_headline_of(results), _none_feasible(results), report_gist(results)) for pk, results in computed
+        }
         newest = {
             proposal_id: (pk, *summaries[pk])
             for proposal_id, pk in Report.objects.filter(

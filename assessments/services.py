@@ -45,6 +45,19 @@ def _conflict_facts(answers: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
+def verdict_reasons(result: dict[str, Any]) -> dict[str, list[str]]:
+    """What holds a result's verdict back, in words: its open gates, the blockers that decided it
+    and the heavy criteria that kept a good score from a good fit (docs/methodology.md §5.2). Only
+    the kinds there are, so a result without any gives {}."""
+    labels = {f["criterion"]: f["label"] for f in result.get("findings", [])}
+    found = {
+        "gates": [gate["label"] for gate in result.get("gates", [])],
+        "blockers": [blocker["label"] for blocker in result.get("blockers", [])],
+        "held_back": [labels.get(key, key) for key in result.get("held_back_by", [])],
+    }
+    return {key: value for key, value in found.items() if value}
+
+
 class AssessmentError(Exception):
     """An action the assessment's state does not allow; the message says why."""
 
@@ -243,6 +256,7 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
         score=result["score"],
         fraction=result["fraction"],
         blocked=bool(result["blockers"]),
+        reasons=verdict_reasons(result),
         facts=_conflict_facts(effective),
     )
     audit_record(

@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import Organisation, Team
+from projects.decision import ReportGist, decision_sentence
 
 
 class ProposalStatus(models.TextChoices):
@@ -105,6 +106,9 @@ class Proposal(models.Model):
     # A blocker (unethical, a simple rule will do...) rules ML out whatever the score: lists say so
     # beside the score, which would otherwise read as "not a fit at 96%".
     suitability_blocked = models.BooleanField(default=False)
+    # What holds the verdict back, in words ({"gates": [...], "blockers": [...], "held_back":
+    # [...]}), written with the verdict: the one-sentence decision reads it (projects/decision.py).
+    suitability_reasons = models.JSONField(default=dict, blank=True)
     # A few suitability answers the conflict detector weighs (labels, pattern change...), also
     # written by the assessments app, so the stakeholders app need not import it.
     suitability_facts = models.JSONField(default=dict, blank=True)
@@ -127,6 +131,9 @@ class Proposal(models.Model):
     # It found no candidate approach that meets every must-have, also written by the assessments
     # app: the review asks an approver to acknowledge that (stakeholders.review.approval_blockers).
     latest_report_none_feasible = models.BooleanField(default=False)
+    # The newest report's conclusion for the one-sentence decision: {"lead": label or None,
+    # "lead_is_ml": bool, "relax": [...]}; empty for a report made before it was recorded.
+    latest_report_gist = models.JSONField(default=dict, blank=True)
     # Review: each submission opens a new round; sign-offs count only in the current round.
     review_round = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -176,6 +183,28 @@ class Proposal(models.Model):
     @property
     def suitability_label(self) -> str:
         return self.SUITABILITY_LABELS.get(self.suitability_verdict, "Not assessed")
+
+    @property
+    def decision_summary(self) -> str:
+        """The decision in one sentence: the verdict, what holds it back and the newest report."""
+        report = None
+        if self.latest_report_id:
+            gist = self.latest_report_gist or {}
+            report = ReportGist(
+                # A report recorded before its gist: only whether anything was left is known.
+                lead=gist.get("lead") if gist else (None if self.latest_report_none_feasible else "An approach"),
+                lead_is_ml=gist.get("lead_is_ml", True),
+                relax=gist.get("relax", []),
+                out_of_date=self.latest_report_out_of_date,
+            )
+        reasons = self.suitability_reasons or {}
+        return decision_sentence(
+            self.suitability_verdict or None,
+            gates=reasons.get("gates", []),
+            blockers=reasons.get("blockers", []),
+            held_back=reasons.get("held_back", []),
+            report=report,
+        )
 
     @property
     def latest_report_out_of_date(self) -> bool:

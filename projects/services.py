@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, CharField, F, Model, Value, When
+from django.db.models import BooleanField, Case, CharField, F, JSONField, Model, Value, When
 from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Organisation, Role, Team, User
@@ -232,12 +232,14 @@ def proposal_set_suitability(
     score: float | None,
     fraction: float | None,
     blocked: bool,
+    reasons: dict[str, list[str]],
     facts: dict | None = None,
 ) -> None:
     """Record the latest suitability verdict on the proposal (called by the assessments app).
 
-    No version bump: the verdict is derived data, and bumping would make the proposer's open
-    edit form look stale.
+    `reasons`: what holds the verdict back, in words ({"gates", "blockers", "held_back"}), for the
+    one-sentence decision. No version bump: the verdict is derived data, and bumping would make
+    the proposer's open edit form look stale.
     """
     facts = facts or {}
     Proposal.objects.filter(pk=proposal.pk).update(
@@ -245,12 +247,14 @@ def proposal_set_suitability(
         suitability_score=score,
         suitability_fraction=fraction,
         suitability_blocked=blocked,
+        suitability_reasons=reasons,
         suitability_facts=facts,
         assessed_at=timezone.now(),
         questionnaire_outdated=False,
     )
     proposal.suitability_verdict, proposal.suitability_score, proposal.suitability_fraction = verdict, score, fraction
     proposal.suitability_blocked = blocked
+    proposal.suitability_reasons = reasons
     proposal.suitability_facts = facts
 
 
@@ -271,34 +275,40 @@ def _headline(text: str) -> str:
 
 
 def proposal_set_latest_report(
-    *, proposal_id: int, report_id: int, headline: str, none_feasible: bool, finished_at
+    *, proposal_id: int, report_id: int, headline: str, none_feasible: bool, gist: dict, finished_at
 ) -> None:
     """Record the newest finished report (called by the assessments app when a report succeeds).
 
     `none_feasible`: it found no candidate approach meeting every must-have. Required, so a new
-    caller cannot leave an approver's blocker unsaid by omission.
+    caller cannot leave an approver's blocker unsaid by omission. `gist`: its conclusion for the
+    one-sentence decision ({"lead", "lead_is_ml", "relax"}).
     """
     Proposal.objects.filter(pk=proposal_id).exclude(latest_report_at__gt=finished_at).update(
         latest_report_id=report_id,
         latest_report_headline=_headline(headline),
         latest_report_none_feasible=none_feasible,
+        latest_report_gist=gist,
         latest_report_at=finished_at,
     )
 
 
-def proposals_set_latest_reports(*, latest: dict[int, tuple[int, str, bool]], finished_at) -> int:
+def proposals_set_latest_reports(*, latest: dict[int, tuple[int, str, bool, dict]], finished_at) -> int:
     """proposal_set_latest_report for many proposals in one UPDATE (a batch recompute):
-    `latest` maps each proposal id to its report's id, headline and none_feasible."""
+    `latest` maps each proposal id to its report's id, headline, none_feasible and gist."""
     if not latest:
         return 0
-    report_id = Case(*(When(pk=proposal_id, then=Value(rid)) for proposal_id, (rid, _, _) in latest.items()))
+    report_id = Case(*(When(pk=proposal_id, then=Value(rid)) for proposal_id, (rid, _, _, _) in latest.items()))
     headline = Case(
-        *(When(pk=proposal_id, then=Value(_headline(line))) for proposal_id, (_, line, _) in latest.items()),
+        *(When(pk=proposal_id, then=Value(_headline(line))) for proposal_id, (_, line, _, _) in latest.items()),
         output_field=CharField(),
     )
     none_feasible = Case(
-        *(When(pk=proposal_id, then=Value(flag)) for proposal_id, (_, _, flag) in latest.items()),
+        *(When(pk=proposal_id, then=Value(flag)) for proposal_id, (_, _, flag, _) in latest.items()),
         output_field=BooleanField(),
+    )
+    gist = Case(
+        *(When(pk=proposal_id, then=Value(item, JSONField())) for proposal_id, (_, _, _, item) in latest.items()),
+        output_field=JSONField(),
     )
     return (
         Proposal.objects.filter(pk__in=list(latest))
@@ -307,6 +317,7 @@ def proposals_set_latest_reports(*, latest: dict[int, tuple[int, str, bool]], fi
             latest_report_id=report_id,
             latest_report_headline=headline,
             latest_report_none_feasible=none_feasible,
+            latest_report_gist=gist,
             latest_report_at=finished_at,
         )
     )

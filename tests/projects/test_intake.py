@@ -254,7 +254,12 @@ def test_a_long_report_headline_is_cut_after_a_whole_word(world):
 
     words = "approach " * 200  # 1,800 characters
     proposal_set_latest_report(
-        proposal_id=world.proposal.pk, report_id=7, headline=words, none_feasible=False, finished_at=timezone.now()
+        proposal_id=world.proposal.pk,
+        report_id=7,
+        headline=words,
+        none_feasible=False,
+        gist={},
+        finished_at=timezone.now(),
     )
     world.proposal.refresh_from_db()
     kept = world.proposal.latest_report_headline

@@ -2,7 +2,8 @@
 
 The proposal page, the report and the PDF cover all lead with this sentence, so they can never
 say two things that read as contradicting each other (a "good fit" beside a report that finds
-no approach meeting the must-haves, say). Plain Python, no Django: see docs/methodology.md §5.2
+no approach meeting the must-haves, say). Plain Python, no Django, here in projects so that the
+proposal page (projects) and the reports (assessments) share it: see docs/methodology.md §5.2
 for the verdict and §7.2 for the must-have filter.
 """
 
@@ -61,7 +62,7 @@ def report_clause(report: ReportGist | None) -> str:
         if report.relax:
             # Each names a stakeholder first ("Dana's p95 latency <= 50 ms"): kept as written.
             text += f": relax {' or '.join(r.rstrip('.') for r in report.relax[:2])}"
-    elif report.lead_is_ml:
+    elif report.lead_is_ml or "no ml" in report.lead.lower():
         text = f"{report.lead} leads the trade-off report"
     else:
         text = f"{report.lead}, without ML, leads the trade-off report"

@@ -1,8 +1,8 @@
-"""The decision in one sentence (assessments/engine/decision.py): verdict, gates and report joined."""
+"""The decision in one sentence (projects/decision.py): verdict, gates and report joined."""
 
 import pytest
 
-from assessments.engine.decision import ReportGist, decision_sentence
+from projects.decision import ReportGist, decision_sentence
 
 
 @pytest.mark.parametrize(
