@@ -139,8 +139,9 @@ def approval_blockers(*, proposal: Proposal) -> list[Blocker]:
                 url=reverse("reports:detail", kwargs={"pk": pk, "rid": proposal.latest_report_id}),
             )
         )
-    if proposal.latest_report_out_of_date:
+    if proposal.latest_report_id and proposal.latest_report_out_of_date:
         # The proposal page's own rule (Proposal.latest_report_out_of_date), so both say the same.
+        # Only with a report to name: a proposal whose report was deleted keeps its date.
         blockers.append(
             Blocker(
                 key="report_stale",
