@@ -6,17 +6,20 @@ the email job claims a notification (pending -> sending) before it sends, so a s
 the same job finds nothing to send.
 """
 
+import logging
 from collections.abc import Iterable
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import EmailStatus, Notification, NotificationKind, Organisation, User
+from outbox.services import TRANSIENT_EMAIL, clean_subject, outbox_task
+
+logger = logging.getLogger(__name__)
 
 
 def absolute_url(path: str) -> str:
@@ -35,7 +38,7 @@ def notify(
     url: str = "",
     exclude: User | None = None,
 ) -> list[int]:
-    """Notify each person once about one event; email them after commit unless they muted the kind.
+    """Notify each person once about one event; email them (outbox) unless they muted the kind.
 
     `exclude` is the person who caused the event: nobody is notified of their own action.
     Returns the ids of the notifications that wait for an email.
@@ -66,10 +69,15 @@ def notify(
             user_id__in=people, event_key=event_key[:200], email_status=EmailStatus.PENDING
         ).values_list("pk", flat=True)
     )
-    if pending:
-        from accounts.tasks import send_notification_email
-
-        transaction.on_commit(lambda: [send_notification_email.delay(pk) for pk in pending])
+    # Each email job goes through the outbox, in this transaction: with the queue away it waits
+    # there and the sweep sends it later; the key makes a repeated event queue no second job.
+    for pk in pending:
+        outbox_task(
+            task="accounts.tasks.send_notification_email",
+            args=[pk],
+            ref=f"notification:{pk}",
+            key=f"notification.email:{pk}",
+        )
     return pending
 
 
@@ -87,17 +95,23 @@ def notification_email_send(*, notification_id: int) -> str:
         "settings_link": absolute_url(reverse("accounts:notification_settings")),
     }
     message = EmailMultiAlternatives(
-        subject=f"[MLFit] {notification.title}",
+        # One line: a CR or LF in a proposal's title would make the header invalid and the email fail.
+        subject=clean_subject(f"[MLFit] {notification.title}"),
         body=render_to_string("accounts/email/notification.txt", context),
         to=[notification.user.email],
     )
     message.attach_alternative(render_to_string("accounts/email/notification.html", context), "text/html")
     try:
         message.send()
-    except Exception:
+    except TRANSIENT_EMAIL:
         # Not sent: give it back so the retry can claim it again.
         Notification.objects.filter(pk=notification_id).update(email_status=EmailStatus.PENDING)
         raise
+    except Exception:
+        # A bad header or address: no retry would send it, so it is failed now, not left pending.
+        logger.exception("Notification %s could not be emailed", notification_id)
+        notification_mark_failed(notification_id=notification_id)
+        return "failed"
     Notification.objects.filter(pk=notification_id).update(email_status=EmailStatus.SENT, emailed_at=timezone.now())
     return "sent"
 

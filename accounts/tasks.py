@@ -1,14 +1,12 @@
 """Celery tasks of the accounts app: thin, they take an id and call a service."""
 
-import smtplib
-
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
 
 from accounts.notifications import notification_email_send, notification_mark_failed
+from outbox.services import TRANSIENT_EMAIL
 
 # A mail server that refuses or drops the connection now may take it in a minute.
-TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError)
+TRANSIENT = TRANSIENT_EMAIL
 
 
 @shared_task(
@@ -28,20 +26,3 @@ def send_notification_email(self, notification_id: int) -> str:
         if self.request.retries >= self.max_retries:
             notification_mark_failed(notification_id=notification_id)
         raise
-
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_kwargs={"max_retries": 6},
-    soft_time_limit=60,
-    time_limit=90,
-)
-def send_email(subject: str, body: str, to: list[str], html: str = "") -> None:
-    """An email to someone who may have no account yet (an invitation): plain text, HTML optional."""
-    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
-    if html:
-        message.attach_alternative(html, "text/html")
-    message.send()

@@ -10,27 +10,29 @@ re-queues a job whose worker died or fails it after too many attempts.
 import hashlib
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerOperationalError
-from redis.exceptions import RedisError
 
 from accounts.models import NotificationKind, User
 from accounts.notifications import notify
 from assessments.models import Report, ReportStatus
 from assessments.report_present import report_gist
-from assessments.services import answers_of, assessment_latest, verdict_reasons
+from assessments.services import answers_counted, assessment_latest, verdict_reasons
 from assessments.tradeoff_inputs import approaches_definition, compute_results
+from outbox.models import UNFINISHED, OutboxItem, OutboxStatus
+from outbox.services import outbox_dispatch, outbox_dispatch_on_commit, outbox_latest, outbox_task
 from projects.models import EDITABLE_FIELDS, Proposal
 from projects.services import proposal_set_latest_report, proposals_set_latest_reports
 from stakeholders.models import Stakeholder
@@ -39,16 +41,25 @@ logger = logging.getLogger(__name__)
 
 ENGINE_VERSION = "1"
 REPORT_FIELDS = tuple(name for name in EDITABLE_FIELDS if name != "visibility")
-MAX_ATTEMPTS = 3
-# Sending a job fails with these while Redis (the broker) is unreachable.
-BROKER_DOWN = (BrokerOperationalError, RedisError, OSError)
+# A job whose worker died is re-queued once; dying again, it is failed with the reason.
+MAX_ATTEMPTS = 2
 # The note of a report whose job could not be sent yet; the status partial shows it.
 DELAYED_NOTE = "Redis is unreachable; the job is delayed and will run when the queue is back"
 # Reports per message of the batch job (`report_run_batch`): about a second of work, so two
 # worker processes share a large batch evenly and a redelivered message redoes little.
 BATCH_SIZE = 200
-# A running job bumps its heartbeat at every step; one silent this long has lost its worker.
-STALE_AFTER = timedelta(minutes=5)
+# A running job bumps its heartbeat at every step and every HEARTBEAT_EVERY besides (a thread
+# beside the job: report_heartbeat), so one silent for STALE_AFTER has lost its worker.
+HEARTBEAT_EVERY = timedelta(seconds=10)
+STALE_AFTER = timedelta(seconds=30)
+# A queued report sent this long ago and not taken: its message was lost (Redis restarted without
+# it). Not STALE_AFTER: a queue behind a busy worker is slow, not lost. The broker's visibility
+# timeout (600 s) is the same bound for a message a worker took and never acknowledged.
+LOST_AFTER = timedelta(minutes=10)
+# A PDF job sent this long ago and not done lost its worker (render_report_pdf's time limit is 90 s,
+# plus a queue). It is sent PDF_MAX_SENDS times per request, then failed with the reason.
+PDF_LOST_AFTER = timedelta(minutes=3)
+PDF_MAX_SENDS = 2
 
 
 def report_inputs(*, proposal: Proposal) -> dict[str, Any]:
@@ -70,7 +81,10 @@ def report_inputs(*, proposal: Proposal) -> dict[str, Any]:
             "verdict": assessment.verdict if assessment and assessment.verdict else None,
             "score": assessment.score if assessment else None,
             "caveats": (assessment.result or {}).get("caveats", []) if assessment else [],
-            "answers": dict(sorted(answers_of(assessment).items())) if assessment else {},
+            # Only the answers that count: one to a question the other answers hide (stored before
+            # answers_save dropped them) must not steer a report. Answers without hidden ones are
+            # the same as before, so the hash of their reports is unchanged.
+            "answers": dict(sorted(answers_counted(assessment).items())) if assessment else {},
             # What holds the verdict back, in words, for the report's one-sentence decision;
             # only when there is some, so reports on results without gates keep their hash.
             **verdict_reasons((assessment.result or {}) if assessment else {}),
@@ -110,20 +124,28 @@ def inputs_hash(inputs: dict[str, Any]) -> str:
 
 
 def _enqueue(report: Report) -> None:
-    from assessments.tasks import compute_report  # the task module imports this one
+    """Queue the report's job through the outbox, in the caller's transaction.
 
+    With Redis down the item waits in the outbox and its sweep sends it once Redis is back; the
+    report says it is delayed meanwhile. The key makes a second enqueue of a report whose job is
+    still unsent (a sweep, a retry) the same item, so the job is sent once.
+    """
     report_id = report.pk
-    # The heartbeat of a queued report is when it was last sent: the sweep re-sends it only after
-    # it has waited STALE_AFTER since then, not on every sweep.
+    # The heartbeat of a queued report is when it was last sent: the sweep sends it again only
+    # after it has waited LOST_AFTER since then, not on every sweep.
     Report.objects.filter(pk=report_id).update(heartbeat_at=timezone.now())
+    item = outbox_task(
+        task="assessments.tasks.compute_report",
+        args=[report_id],
+        ref=f"report:{report_id}",
+        key=f"report.compute:{report_id}",
+        dispatch=False,
+    )
 
     def send() -> None:
-        try:
-            compute_report.delay(report_id)
-        except BROKER_DOWN as error:
-            # Redis is down: the report stays queued, says so, and the sweep sends it once Redis
-            # is back (report_sweep). The page that asked for it is not failed for it.
-            logger.warning("Report %s not sent, the broker is unreachable: %s", report_id, error)
+        outbox_dispatch(ids=[item.pk], best_effort=True)
+        if OutboxItem.objects.filter(pk=item.pk, status=OutboxStatus.PENDING).exists():
+            # Not sent: the page that asked is not failed for it, it says the job is delayed.
             Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(progress_note=DELAYED_NOTE)
             return
         # Sent at last: a delayed report no longer says it is waiting for Redis (a worker that
@@ -193,6 +215,34 @@ def _progress(report_id: int) -> Callable[[int, str], None]:
             time.sleep(pause)
 
     return update
+
+
+@contextmanager
+def report_heartbeat(*, report_ids: Sequence[int]) -> Iterator[None]:
+    """Bump the running reports' heartbeat every HEARTBEAT_EVERY while the block runs.
+
+    A thread, so a long step (the sensitivity's samples, a batch of 200) keeps the job alive to
+    the sweep; when the worker dies the thread dies with it and the heartbeat stops at once.
+    """
+    done = threading.Event()
+    ids = list(report_ids)
+
+    def beat() -> None:
+        try:
+            while not done.wait(HEARTBEAT_EVERY.total_seconds()):
+                Report.objects.filter(pk__in=ids, status=ReportStatus.RUNNING).update(heartbeat_at=timezone.now())
+        except DatabaseError:
+            logger.warning("The heartbeat of reports %s stopped: the database is unreachable", ids, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"report-heartbeat-{ids[:1]}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=5)
 
 
 def report_run(*, report_id: int) -> str:
@@ -278,14 +328,22 @@ def report_fail(*, report_id: int, reason: str) -> None:
     )
 
 
-def report_sweep(*, now=None) -> dict[str, int]:
-    """Re-queue jobs whose worker went silent; fail them after MAX_ATTEMPTS. No job runs forever."""
+def report_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-queue jobs whose worker went silent, once; then fail them. No job runs forever.
+
+    Beat runs it every 15 s and a running job's heartbeat is at most HEARTBEAT_EVERY old
+    (report_heartbeat), so a job whose whole worker was killed is noticed within STALE_AFTER
+    plus one sweep: under a minute.
+    """
     now = now or timezone.now()
     requeued = failed = 0
     stale = Report.objects.filter(status=ReportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
     for report in stale:
         if report.attempts >= MAX_ATTEMPTS:
-            report_fail(report_id=report.pk, reason=f"The job stopped responding {report.attempts} times; giving up.")
+            report_fail(
+                report_id=report.pk,
+                reason=f"The job stopped responding {report.attempts} times (its worker died); giving up.",
+            )
             failed += 1
             continue
         updated = Report.objects.filter(
@@ -294,15 +352,19 @@ def report_sweep(*, now=None) -> dict[str, int]:
         if updated:
             _enqueue(report)
             requeued += 1
-    # A queued report whose message was lost (broker restarted) is sent again after a while too;
-    # one that could not be sent at all (Redis was down: _enqueue) is tried again on every sweep.
-    lost = Report.objects.filter(status=ReportStatus.QUEUED).filter(
-        Q(heartbeat_at__lt=now - STALE_AFTER, attempts__lt=MAX_ATTEMPTS) | Q(progress_note=DELAYED_NOTE)
+    # A queued report whose message was lost (Redis restarted without it) is sent again after a
+    # while. One whose job could not be sent at all waits in the outbox, whose sweep sends it.
+    lost = Report.objects.filter(
+        status=ReportStatus.QUEUED, heartbeat_at__lt=now - LOST_AFTER, attempts__lt=MAX_ATTEMPTS
     )
     for report in lost:
+        item = outbox_latest(ref=f"report:{report.pk}")
+        if item is not None and (item.status in UNFINISHED or (item.sent_at and item.sent_at >= now - LOST_AFTER)):
+            continue
         _enqueue(report)
         requeued += 1
-    return {"requeued": requeued, "failed": failed}
+    pdf = report_pdf_sweep(now=now)
+    return {"requeued": requeued, "failed": failed, "pdf_requeued": pdf["requeued"], "pdf_failed": pdf["failed"]}
 
 
 def report_latest(*, proposal: Proposal) -> Report | None:
@@ -313,10 +375,48 @@ def report_is_stale(*, proposal: Proposal, report: Report | None) -> bool:
     return bool(report and proposal.inputs_changed_at and proposal.inputs_changed_at > report.created_at)
 
 
+def _pdf_send(report_id: int, round_key: str) -> None:
+    """Queue the PDF job through the outbox. `round_key` names one request: its sends are counted."""
+    outbox_task(
+        task="assessments.tasks.render_report_pdf", args=[report_id], ref=f"report_pdf:{report_id}", key=round_key
+    )
+
+
+def _pdf_keep_going(report_id: int, now: datetime) -> str:
+    """A PDF still queued or running: send its job if it never was, again if it was lost, or fail it.
+
+    Asked by the waiting page (asking again) and by the sweep. An unsent job waits in the outbox,
+    which sends it when Redis is back; re-adding it (same key) only tries that now. One sent
+    longer ago than PDF_LOST_AFTER (its time limit and then some) lost its worker: it is sent once
+    more in the same round, then failed with the reason, so the page never waits forever.
+    """
+    item = outbox_latest(ref=f"report_pdf:{report_id}")
+    if item is None or (item.status == OutboxStatus.FAILED):
+        if item is not None and OutboxItem.objects.filter(key=item.key).count() >= PDF_MAX_SENDS:
+            report_pdf_fail(report_id=report_id, reason=f"The job could not be queued: {item.last_error}")
+            return "failed"
+        _pdf_send(report_id, item.key if item else f"report.pdf:{report_id}:{now.timestamp()}")
+        return "requeued"
+    if item.status in UNFINISHED:
+        if item.status == OutboxStatus.PENDING:
+            outbox_dispatch_on_commit(ids=[item.pk])
+        return "waiting"
+    if item.sent_at is None or item.sent_at >= now - PDF_LOST_AFTER:
+        return "waiting"
+    if OutboxItem.objects.filter(key=item.key).count() >= PDF_MAX_SENDS:
+        report_pdf_fail(
+            report_id=report_id,
+            reason="The PDF job stopped responding twice (its worker may have died). Press Retry to try again.",
+        )
+        return "failed"
+    _pdf_send(report_id, item.key)
+    return "requeued"
+
+
+@transaction.atomic
 def report_pdf_request(*, report: Report) -> Report:
-    """Queue the PDF job once; asking again while it runs or once it exists changes nothing."""
+    """Queue the PDF job once; asking again while it waits sends it if it never was, or was lost."""
     from assessments.pdf import review_mark
-    from assessments.tasks import render_report_pdf  # the task module imports this one
 
     pending = Report.objects.filter(pk=report.pk, status=ReportStatus.SUCCEEDED)
     if report.pdf_status == ReportStatus.SUCCEEDED and report.pdf_review_mark != review_mark(report.proposal_id):
@@ -325,11 +425,35 @@ def report_pdf_request(*, report: Report) -> Report:
     else:
         pending = pending.exclude(pdf_status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING, ReportStatus.SUCCEEDED])
     updated = pending.update(pdf_status=ReportStatus.QUEUED, pdf_error="")
+    now = timezone.now()
     if updated:
-        report_id = report.pk
-        transaction.on_commit(lambda: render_report_pdf.delay(report_id))
+        # A new round: its own key, so the sends of an earlier, failed round do not count.
+        _pdf_send(report.pk, f"report.pdf:{report.pk}:{now.timestamp()}")
+    elif report.pdf_status in (ReportStatus.QUEUED, ReportStatus.RUNNING):
+        _pdf_keep_going(report.pk, now)
     report.refresh_from_db(fields=["pdf_status", "pdf_error"])
     return report
+
+
+def report_pdf_sweep(*, now: datetime) -> dict[str, int]:
+    """The PDFs whose job was sent a while ago and never finished: sent again once, then failed."""
+    counts = {"requeued": 0, "failed": 0}
+    sent = OutboxItem.objects.filter(
+        status=OutboxStatus.SENT,
+        sent_at__lt=now - PDF_LOST_AFTER,
+        sent_at__gte=now - PDF_LOST_AFTER * (PDF_MAX_SENDS + 2),
+        ref__startswith="report_pdf:",
+    ).values_list("ref", flat=True)
+    report_ids = {int(ref.split(":", 1)[1]) for ref in sent}
+    waiting = Report.objects.filter(
+        pk__in=report_ids, pdf_status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]
+    ).values_list("pk", flat=True)
+    for report_id in waiting:
+        with transaction.atomic():
+            outcome = _pdf_keep_going(report_id, now)
+        if outcome in counts:
+            counts[outcome] += 1
+    return counts
 
 
 def report_pdf_run(*, report_id: int) -> str:
@@ -375,8 +499,6 @@ def report_request_batch(*, proposals: Iterable[Proposal], by: User | None = Non
 
 def report_enqueue_batch(*, report_ids: Iterable[int]) -> int:
     """Send the queued ones of these reports to the batch job once the transaction commits; how many."""
-    from assessments.tasks import compute_reports  # the task module imports this one
-
     queued = list(
         Report.objects.filter(pk__in=list(report_ids), status=ReportStatus.QUEUED)
         .order_by("pk")
@@ -385,9 +507,15 @@ def report_enqueue_batch(*, report_ids: Iterable[int]) -> int:
     # As for one report (_enqueue): a queued report's heartbeat is when it was sent, so the sweep
     # sends it again, on its own, only if this message is lost.
     Report.objects.filter(pk__in=queued).update(heartbeat_at=timezone.now())
-    for start in range(0, len(queued), BATCH_SIZE):
-        chunk = queued[start : start + BATCH_SIZE]
-        transaction.on_commit(lambda chunk=chunk: compute_reports.delay(chunk))
+    with transaction.atomic():  # the items of every chunk commit together
+        for start in range(0, len(queued), BATCH_SIZE):
+            chunk = queued[start : start + BATCH_SIZE]
+            outbox_task(
+                task="assessments.tasks.compute_reports",
+                args=[chunk],
+                ref=f"report_batch:{chunk[0]}",
+                key=f"report.batch:{chunk[0]}-{chunk[-1]}:{len(chunk)}",
+            )
     return len(queued)
 
 

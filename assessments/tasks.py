@@ -1,11 +1,14 @@
 """Celery tasks: thin, they take an id and call a service (ARCHITECTURE.md)."""
 
+from contextlib import AbstractContextManager, nullcontext
+
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
 from assessments.reports import (
     report_fail,
+    report_heartbeat,
     report_pdf_fail,
     report_pdf_run,
     report_run,
@@ -15,6 +18,11 @@ from assessments.reports import (
 
 # Transient: the database or the network hiccuped; the job is retried with backoff.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
+
+
+def _heartbeat(task, report_ids: list[int]) -> AbstractContextManager[None]:
+    """In a worker, the reports' heartbeat thread; run eagerly (tests, a laptop) nobody sweeps."""
+    return nullcontext() if task.request.is_eager else report_heartbeat(report_ids=report_ids)
 
 
 @shared_task(
@@ -30,7 +38,8 @@ TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
 )
 def compute_report(self, report_id: int) -> str:
     try:
-        return report_run(report_id=report_id)
+        with _heartbeat(self, [report_id]):
+            return report_run(report_id=report_id)
     except TRANSIENT:
         raise
     except SoftTimeLimitExceeded:
@@ -42,6 +51,7 @@ def compute_report(self, report_id: int) -> str:
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=TRANSIENT,
@@ -51,10 +61,11 @@ def compute_report(self, report_id: int) -> str:
     soft_time_limit=120,
     time_limit=150,
 )
-def compute_reports(report_ids: list[int]) -> dict[str, int]:
+def compute_reports(self, report_ids: list[int]) -> dict[str, int]:
     """Many reports in one job (`manage.py recompute_reports`); one report asked for on its page
     goes through compute_report, which shows its progress."""
-    return report_run_batch(report_ids=report_ids)
+    with _heartbeat(self, report_ids):
+        return report_run_batch(report_ids=report_ids)
 
 
 @shared_task(acks_late=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.sentry import init_sentry
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -52,6 +54,8 @@ INSTALLED_APPS = [
     # Serves the API docs' Swagger UI from our own static files: the CDN copy would break the CSP.
     "ninja",
     "csp",
+    # Below every app of ours: they write their side effects into it (outbox.services.outbox_add).
+    "outbox",
     "accounts",
     "projects",
     "stakeholders",
@@ -59,11 +63,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it times and logs every request with its id (one JSON line), whatever answers it below.
+    "config.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     # Before the session and anything else that could read the body: a request that is too large
     # is answered 413 without being read.
     "config.middleware.RequestSizeLimitMiddleware",
+    # Before the CSRF check reads a form: a body in another charset than UTF-8 is a 400 that says so.
+    "accounts.middleware.InputBoundaryMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # While PostgreSQL is unreachable a view answers 503 "try again", not 500 (config/db_errors.py).
     "config.db_errors.DatabaseUnavailableMiddleware",
@@ -177,10 +185,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Sign-in throttling (accounts.throttle), counted in the default cache (Redis in production, so
-# every web process shares the counts). After this many failures for one email, or from one client
-# address, further attempts are refused (429) until the window has passed. The address limit is
-# higher: an office behind one NAT shares it.
+# Sign-in throttling (accounts.throttle; the web's sign-in and the admin's), counted in the database
+# (accounts.ThrottleCount, a row per email and per client address, updated under its row lock), so
+# the counts hold while Redis is down and under parallel attempts. After this many failures for one
+# email, or from one client address, further attempts are refused (429) until the window has
+# passed. The address limit is higher: an office behind one NAT shares it.
 LOGIN_THROTTLE_WINDOW = 15 * 60
 LOGIN_THROTTLE_EMAIL_FAILURES = 5
 LOGIN_THROTTLE_IP_FAILURES = 20
@@ -247,9 +256,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# The worker's log lines name the request that sent the job (config/request_log.py).
+CELERY_WORKER_LOG_FORMAT = "[%(asctime)s: %(levelname)s/%(processName)s] [request %(request_id)s] %(message)s"
+CELERY_WORKER_TASK_LOG_FORMAT = (
+    "[%(asctime)s: %(levelname)s/%(processName)s] %(task_name)s[%(task_id)s] [request %(request_id)s] %(message)s"
+)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
-    "sweep-reports": {"task": "assessments.tasks.sweep_reports", "schedule": 60.0},
+    # Every 15 s: with a 30 s heartbeat deadline, a job whose worker died is noticed within 45 s.
+    "sweep-reports": {"task": "assessments.tasks.sweep_reports", "schedule": 15.0},
+    # Side effects the broker was away for (outbox.services.outbox_sweep), and emails to retry.
+    "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 60.0},
     # Daily; each reminder's event key names its ISO week, so owners hear at most once a week per reason.
     "stale-reminders": {"task": "projects.tasks.send_stale_reminders", "schedule": 24 * 60 * 60.0},
 }
@@ -272,10 +289,30 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# Every record carries the id of the request (or job) it was made for (config/request_log.py); the
+# request log is one JSON line per request on stdout (logger mlfit.request, MLFIT_REQUEST_LOG=0 turns
+# it off). MLFIT_LOG_FORMAT=json makes every other record a JSON line too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "config.request_log.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("MLFIT_LOG_FORMAT") == "json" else "text",
+        },
+        "requests": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
+    "loggers": {
+        "mlfit.request": {
+            "handlers": ["requests"],
+            "level": "INFO" if env_bool("MLFIT_REQUEST_LOG", not TESTING) else "WARNING",
+            "propagate": False,
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 
@@ -285,3 +322,25 @@ REPORT_STEP_PAUSE = float(os.environ.get("MLFIT_REPORT_STEP_PAUSE", "0"))
 
 # Invitations stay valid this long.
 INVITATION_MAX_AGE_DAYS = 7
+
+# Operations (config/health.py, config/metrics.py, config/sentry.py; README, "Production settings").
+# /health/ and /health/live/ answer load balancers and probes over plain HTTP; /metrics/ is scraped
+# the same way and refuses anyone without its token.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics/$"]
+# The workers' heartbeat: written this often, and /health/ reports the worker down past the age.
+MLFIT_WORKER_HEARTBEAT_INTERVAL = float(os.environ.get("MLFIT_WORKER_HEARTBEAT_INTERVAL", "30"))
+MLFIT_WORKER_HEARTBEAT_MAX_AGE = float(os.environ.get("MLFIT_WORKER_HEARTBEAT_MAX_AGE", "90"))
+# Keys of ours in the broker's Redis (worker heartbeats, job counts); the tests use their own.
+MLFIT_REDIS_KEY_PREFIX = "mlfit"
+# Prometheus metrics at /metrics/: off (404) unless a token is set, then only with that bearer token.
+MLFIT_METRICS_TOKEN = os.environ.get("MLFIT_METRICS_TOKEN", "")
+if MLFIT_METRICS_TOKEN and len(MLFIT_METRICS_TOKEN) < 20:
+    raise ImproperlyConfigured("MLFIT_METRICS_TOKEN must be at least 20 characters (a random string).")
+# Error reporting: only when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+init_sentry(
+    dsn=SENTRY_DSN,
+    environment=os.environ.get("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+    release=os.environ.get("MLFIT_RELEASE"),
+    traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+)

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import NotificationKind, Organisation, User, hash_token
+from accounts.models import Membership, NotificationKind, Organisation, User, hash_token
 from accounts.notifications import notify
-from accounts.tasks import send_email
+from outbox.services import outbox_email
 from projects.audit import audit_record
 from projects.models import Proposal
 from projects.services import proposal_grant_access, proposal_inputs_changed, proposal_set_conflict_summary
@@ -42,6 +42,14 @@ class StakeholderLinkError(Exception):
 
     def __init__(self) -> None:
         super().__init__("This link is not valid any more. Ask the proposal's owner for a new one.")
+
+
+class StakeholderExists(Exception):
+    """The email address is already a stakeholder's on this proposal (added at the same moment)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email} is already a stakeholder of this proposal.")
+        self.email = email
 
 
 _REQUIREMENT_FIELDS = ("op", "value", "unit", "metric", "must_have", "weight", "note")
@@ -106,15 +114,23 @@ def stakeholder_add(
     """Add a stakeholder and email them a link to state their requirements (sent on commit)."""
     if user is not None:
         name, email = name or user.get_full_name(), user.email
-    stakeholder = Stakeholder.objects.create(
-        organisation=proposal.organisation,
-        proposal=proposal,
-        user=user,
-        name=name.strip(),
-        email=email.strip().lower(),
-        role=role,
-        invited_by=by,
-    )
+    email = email.strip().lower()
+    try:
+        # A savepoint: the unique (proposal, email) refuses the second of two adds of one person
+        # made at the same moment, which the caller's check cannot see; the transaction the caller
+        # may be in stays usable.
+        with transaction.atomic():
+            stakeholder = Stakeholder.objects.create(
+                organisation=proposal.organisation,
+                proposal=proposal,
+                user=user,
+                name=name.strip(),
+                email=email,
+                role=role,
+                invited_by=by,
+            )
+    except IntegrityError as exc:
+        raise StakeholderExists(email) from exc
     if user is not None:
         # A member who is a stakeholder sees the proposal even when it is private.
         proposal_grant_access(proposal=proposal, user=user, by=by)
@@ -131,6 +147,7 @@ def stakeholder_add(
     return stakeholder
 
 
+@transaction.atomic  # the new link and its email's outbox item commit together
 def stakeholder_invite(*, stakeholder: Stakeholder, by: User, link_url: Callable[[Stakeholder, str], str]) -> str:
     """Issue a fresh link (an earlier one stops working) and email it once the transaction commits."""
     raw = secrets.token_urlsafe(32)
@@ -146,12 +163,15 @@ def stakeholder_invite(*, stakeholder: Stakeholder, by: User, link_url: Callable
         "url": link_url(stakeholder, raw),
         "days": LINK_MAX_AGE.days,
     }
-    subject = f"Your requirements for “{stakeholder.proposal.title}”"
-    body = render_to_string("stakeholders/email/invitation.txt", context)
-    recipient = stakeholder.email
-    # Sent by a Celery job (retried if the mail server is down), after commit so a rolled-back
-    # invitation sends nothing.
-    transaction.on_commit(lambda: send_email.delay(subject, body, [recipient]))
+    # Through the outbox, in this transaction: a rolled-back invitation sends nothing, a committed
+    # one is sent once the queue answers (retried if the mail server is down), and the stakeholder's
+    # page shows how it went (ref). The subject is made one line there: a title may hold a CR/LF.
+    outbox_email(
+        subject=f"Your requirements for “{stakeholder.proposal.title}”",
+        body=render_to_string("stakeholders/email/invitation.txt", context),
+        to=[stakeholder.email],
+        ref=f"stakeholder:{stakeholder.pk}",
+    )
     if stakeholder.user_id:
         notify(
             organisation=stakeholder.organisation,
@@ -166,17 +186,32 @@ def stakeholder_invite(*, stakeholder: Stakeholder, by: User, link_url: Callable
     return raw
 
 
-def stakeholder_for_link(*, token: str) -> Stakeholder:
-    """The stakeholder a requirements link belongs to, while it is usable."""
+def stakeholder_for_link(*, token: str, hold: bool = False) -> Stakeholder:
+    """The stakeholder a requirements link belongs to, while it is usable.
+
+    A member's link works only while they are a member, and only if it was sent during their
+    current membership: removing someone revokes it, and coming back later does not revive it
+    (the owner sends a new one). `hold`, inside a transaction that will change their answers or
+    requirements: lock the stakeholder and the membership, so a removal committing meanwhile
+    waits for this change, or this change sees the removal and is refused.
+    """
     if not token or len(token) > 100:
         raise StakeholderLinkError
-    stakeholder = (
-        Stakeholder.objects.select_related("proposal", "role", "organisation")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    stakeholders = Stakeholder.objects.select_related("proposal", "role", "organisation")
+    if hold:
+        stakeholders = stakeholders.select_for_update(of=("self",))
+    stakeholder = stakeholders.filter(token_hash=hash_token(token)).first()
     if stakeholder is None or stakeholder.token_expires_at is None or stakeholder.token_expires_at <= timezone.now():
         raise StakeholderLinkError
+    if stakeholder.user_id is not None:
+        memberships = Membership.objects.filter(
+            user_id=stakeholder.user_id, organisation_id=stakeholder.organisation_id
+        )
+        if hold:
+            memberships = memberships.select_for_update(no_key=True)
+        joined = memberships.values_list("created_at", flat=True).first()
+        if joined is None or stakeholder.invited_at is None or stakeholder.invited_at < joined:
+            raise StakeholderLinkError
     return stakeholder
 
 

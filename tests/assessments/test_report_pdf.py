@@ -21,6 +21,7 @@ from django.urls import reverse
 from assessments import pdf
 from assessments.models import Report, ReportStatus
 from assessments.reports import report_pdf_request, report_pdf_run, report_request
+from outbox.models import OutboxItem, OutboxStatus
 from projects.models import Proposal
 from stakeholders.models import Conflict, ConflictStatus
 from tests.assessments.test_reports import build_scenario, celery_eager, computed, install_engine_memo
@@ -79,8 +80,13 @@ def test_asking_twice_queues_the_pdf_job_once(done, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks() as callbacks:
         first = report_pdf_request(report=done)
         second = report_pdf_request(report=done)
-    assert len(callbacks) == 1
     assert first.pdf_status == second.pdf_status == ReportStatus.QUEUED
+    # One job in the outbox; asking again only tries to send that one now.
+    items = OutboxItem.objects.filter(ref=f"report_pdf:{done.pk}")
+    assert [(i.kind, i.payload, i.status) for i in items] == [
+        ("task", {"task": "assessments.tasks.render_report_pdf", "args": [done.pk]}, OutboxStatus.PENDING)
+    ]
+    assert callbacks
 
 
 def test_only_a_computed_report_gets_a_pdf(world, questionnaire_version, django_capture_on_commit_callbacks):

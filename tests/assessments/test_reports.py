@@ -37,6 +37,7 @@ from assessments.models import Report, ReportStatus
 from assessments.questionnaires_db import engine_questionnaire
 from assessments.report_present import charts_for
 from assessments.reports import (
+    LOST_AFTER,
     MAX_ATTEMPTS,
     STALE_AFTER,
     inputs_hash,
@@ -50,6 +51,7 @@ from assessments.reports import (
 from assessments.services import answers_put, answers_save, assessment_complete, assessment_start
 from assessments.tasks import compute_report
 from config.celery import app as celery_app
+from outbox.models import OutboxItem, OutboxStatus
 from projects.models import Proposal
 from projects.services import proposal_update
 from stakeholders.models import Requirement
@@ -383,7 +385,7 @@ def test_the_sweep_requeues_a_job_whose_worker_went_silent(queued, django_captur
     running(queued, silent_for=STALE_AFTER + timedelta(minutes=1))
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert report_sweep() == {"requeued": 1, "failed": 0}
+        assert report_sweep() == {"requeued": 1, "failed": 0, "pdf_requeued": 0, "pdf_failed": 0}
         queued.refresh_from_db()
         assert queued.status == ReportStatus.QUEUED
         assert "Re-queued" in queued.progress_note
@@ -398,11 +400,11 @@ def test_the_sweep_fails_a_job_after_the_last_attempt(queued, django_capture_on_
     running(queued, attempts=MAX_ATTEMPTS, silent_for=STALE_AFTER + timedelta(minutes=1))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        assert report_sweep() == {"requeued": 0, "failed": 1}
+        assert report_sweep() == {"requeued": 0, "failed": 1, "pdf_requeued": 0, "pdf_failed": 0}
     assert callbacks == []
     queued.refresh_from_db()
     assert queued.status == ReportStatus.FAILED
-    assert queued.error == f"The job stopped responding {MAX_ATTEMPTS} times; giving up."
+    assert queued.error == f"The job stopped responding {MAX_ATTEMPTS} times (its worker died); giving up."
     assert queued.finished_at is not None
 
 
@@ -411,18 +413,29 @@ def test_the_sweep_leaves_a_job_with_a_fresh_heartbeat_alone(queued, django_capt
     almost_stale = timezone.now() + STALE_AFTER - timedelta(seconds=30)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        assert report_sweep(now=almost_stale) == {"requeued": 0, "failed": 0}
+        assert report_sweep(now=almost_stale) == {"requeued": 0, "failed": 0, "pdf_requeued": 0, "pdf_failed": 0}
     assert callbacks == []
     queued.refresh_from_db()
     assert (queued.status, queued.attempts) == (ReportStatus.RUNNING, 1)
 
 
 def test_the_sweep_sends_a_long_queued_job_again(queued, django_capture_on_commit_callbacks):
-    # Its message was lost (Redis restarted): no worker ever picked it up.
-    later = timezone.now() + STALE_AFTER + timedelta(minutes=1)
+    # Its message was sent, then lost (Redis restarted): no worker ever picked it up.
+    OutboxItem.objects.filter(ref=f"report:{queued.pk}").update(status=OutboxStatus.SENT, sent_at=timezone.now())
+    later = timezone.now() + LOST_AFTER + timedelta(minutes=1)
     with django_capture_on_commit_callbacks() as callbacks:
-        assert report_sweep(now=later) == {"requeued": 1, "failed": 0}
+        assert report_sweep(now=later) == {"requeued": 1, "failed": 0, "pdf_requeued": 0, "pdf_failed": 0}
     assert len(callbacks) == 1
+    assert OutboxItem.objects.filter(ref=f"report:{queued.pk}", status=OutboxStatus.PENDING).count() == 1
+
+
+def test_the_sweep_leaves_a_queued_job_whose_message_waits_in_the_outbox(queued, django_capture_on_commit_callbacks):
+    # Redis was down when it was asked for: the outbox's sweep sends it, not a second message.
+    later = timezone.now() + LOST_AFTER + timedelta(minutes=1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert report_sweep(now=later)["requeued"] == 0
+    assert callbacks == []
+    assert OutboxItem.objects.filter(ref=f"report:{queued.pk}").count() == 1
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Redis down: pages and sign-in still work, "Generate report" says the job is delayed, and the
-periodic sweep sends the job once Redis is back, where it runs exactly once.
+outbox's periodic sweep sends the job once Redis is back, where it runs exactly once.
 
 "Down" is a port nothing listens on, given to the app as its REDIS_URL (cache, sessions and
 broker), which is what an unreachable Redis looks like to it without stopping anyone else's
@@ -27,6 +27,7 @@ from assessments.models import Report, ReportStatus
 from assessments.reports import DELAYED_NOTE, report_sweep
 from assessments.tasks import sweep_reports
 from config.celery import app
+from outbox.tasks import sweep_outbox
 from projects.services import proposal_create
 from tests.factories import MembershipFactory
 from tests.faults.server import free_port, gunicorn, require, require_postgres, server_env
@@ -35,7 +36,7 @@ from tests.worker import CELERY, ROOT, _app_sends_to, _test_database_url
 pytestmark = pytest.mark.celery_worker
 
 SUCCEEDED = re.compile(r"compute_report\[[\w-]+\] succeeded in [\d.]+s: '(?P<result>[\w ]+)'")
-SWEPT = re.compile(r"sweep_reports\[[\w-]+\] succeeded")
+SWEPT = re.compile(r"sweep_(?:reports|outbox)\[[\w-]+\] succeeded")
 # Asking for a report with Redis down must not hang the page on the broker's timeouts.
 PAGE_LIMIT_S = 8.0
 
@@ -186,15 +187,22 @@ def test_with_redis_down_pages_work_and_a_delayed_report_runs_once_when_it_is_ba
         worker = start_worker(url, worker_log)
         with _app_sends_to(url, "celery"):
             wait_for(lambda: app.control.ping(timeout=0.5), "the worker to start", worker_log)
-            sweep_reports.delay()  # what beat sends every minute
-            wait_for(
-                lambda: Report.objects.filter(pk=report.pk, status=ReportStatus.SUCCEEDED).exists(),
-                "the delayed report to run",
-                worker_log,
-            )
-            # Another sweep sends nothing more: the report ran once and is done.
+
+            # What beat sends every minute: the outbox's sweep sends the job that waited in it, once
+            # its backoff has passed (sent here every 2 s until then).
+            def ran() -> bool:
+                if Report.objects.filter(pk=report.pk, status=ReportStatus.SUCCEEDED).exists():
+                    return True
+                sweep_outbox.delay()
+                time.sleep(2)
+                return False
+
+            wait_for(ran, "the delayed report to run", worker_log)
+            # More sweeps send nothing more: the report ran once and is done.
+            swept = len(SWEPT.findall(worker_log.read_text()))
             sweep_reports.delay()
-            wait_for(lambda: len(SWEPT.findall(worker_log.read_text())) == 2, "the second sweep", worker_log)
+            sweep_outbox.delay()
+            wait_for(lambda: len(SWEPT.findall(worker_log.read_text())) == swept + 2, "the next sweeps", worker_log)
 
         report.refresh_from_db()
         assert report.attempts == 1, report.attempts
