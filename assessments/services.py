@@ -123,19 +123,38 @@ class SaveOutcome:
     errors: dict[str, str]
 
 
+def _answers_counted(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers without those to questions the other answers hide. Unlike `effective_answers`,
+    keys the questionnaire does not know are left as they are: this only removes hidden ones."""
+    shown = effective_answers(questionnaire, answers)
+    return {k: v for k, v in answers.items() if k in shown or not questionnaire.has_question(k)}
+
+
+def answers_counted(assessment: Assessment) -> dict[str, Any]:
+    """An assessment's stored answers that count: none to a question hidden by the others.
+
+    Since answers_save drops those when it saves, this equals `answers_of` for answers saved by
+    it; answers stored before that (or by an import) may still hold hidden ones.
+    """
+    return _answers_counted(engine_questionnaire(assessment.questionnaire), answers_of(assessment))
+
+
 @transaction.atomic
 def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: dict[str, Any], by: User) -> SaveOutcome:
     """Save the answers given, each on its own: one bad answer does not stop the others.
 
     A blank answer clears a stored one. Keys not in the questionnaire are refused by name.
+    Answers to questions that the answers now hide (given in `raw`, or stored and hidden by a
+    change in `raw`) are dropped, and returned in `saved` as None: they do not count (the engine
+    ignores them), and kept they would reach report inputs, exports and the audit trail as if
+    they did.
     """
     if not assessment.is_editable:
         raise AssessmentError("This assessment is completed; start a new round to change answers.")
     saved: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    before = dict(
-        Answer.objects.filter(assessment=assessment, question_key__in=list(raw)).values_list("question_key", "value")
-    )
+    before = answers_of(assessment)
+    after = dict(before)
     for key, value in raw.items():
         if not questionnaire.has_question(key):
             errors[key] = f"{key}: no such question in this questionnaire"
@@ -146,12 +165,20 @@ def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: d
             errors[key] = exc.message
             continue
         if clean is None:
-            Answer.objects.filter(assessment=assessment, question_key=key).delete()
+            after.pop(key, None)
+        else:
+            after[key] = clean
+        saved[key] = clean
+    counted = _answers_counted(questionnaire, after)
+    saved.update(dict.fromkeys(sorted(after.keys() - counted.keys())))
+    for key, value in saved.items():
+        if value is None:
+            if key in before:
+                Answer.objects.filter(assessment=assessment, question_key=key).delete()
         else:
             Answer.objects.update_or_create(
-                assessment=assessment, question_key=key, defaults={"value": clean, "answered_by": by}
+                assessment=assessment, question_key=key, defaults={"value": value, "answered_by": by}
             )
-        saved[key] = clean
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
     if saved:
         proposal_inputs_changed(proposal_id=assessment.proposal_id)
@@ -281,9 +308,10 @@ def _copy_answers(
     by: User,
     reask: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[list[str], list[str]]:
-    """Carry answers over by question key; those to ask again or that no longer fit are dropped."""
-    kept, dropped = [], []
-    rows = []
+    """Carry answers over by question key; those to ask again, that no longer fit, or to questions
+    the carried answers hide in this questionnaire are dropped."""
+    dropped = []
+    carried: dict[str, Any] = {}
     for key, value in answers_of(source).items():
         if key in reask or not questionnaire.has_question(key):
             dropped.append(key)
@@ -294,10 +322,13 @@ def _copy_answers(
             dropped.append(key)
             continue
         if clean is not None:
-            rows.append(Answer(assessment=target, question_key=key, value=clean, answered_by=by))
-            kept.append(key)
-    Answer.objects.bulk_create(rows)
-    return kept, dropped
+            carried[key] = clean
+    counted = _answers_counted(questionnaire, carried)
+    dropped.extend(key for key in carried if key not in counted)
+    Answer.objects.bulk_create(
+        Answer(assessment=target, question_key=key, value=value, answered_by=by) for key, value in counted.items()
+    )
+    return list(counted), dropped
 
 
 def _question_signature(question: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -92,8 +93,18 @@ def _questionnaire_page(request: HttpRequest, stakeholder: Stakeholder, *, via_l
 
 def requirements_link_view(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: works without an account, until the requirements are submitted."""
+    if request.method != "POST":
+        return _link_page(request, token)
+    # A post saves answers and may replace requirements: in one transaction holding the link (and
+    # a member's membership), so a removal of the member at the same moment cannot slip between
+    # the link's check and the save.
+    with transaction.atomic():
+        return _link_page(request, token, hold=True)
+
+
+def _link_page(request: HttpRequest, token: str, *, hold: bool = False) -> HttpResponse:
     try:
-        stakeholder = stakeholder_for_link(token=token)
+        stakeholder = stakeholder_for_link(token=token, hold=hold)
     except StakeholderLinkError as exc:
         return render(request, "stakeholders/link_invalid.html", {"message": str(exc)}, status=404)
     if (

@@ -4,8 +4,18 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.inputs import parse_id
 from accounts.tenancy import get_object_for_member, member_required
-from projects.comments import ANCHOR_RE, CommentError, anchor_label, anchor_url, comment_add, comment_edit, thread
+from projects.comments import (
+    ANCHOR_RE,
+    CommentError,
+    CommentRateLimited,
+    anchor_label,
+    anchor_url,
+    comment_add,
+    comment_edit,
+    thread,
+)
 from projects.models import Comment
 from projects.views import get_proposal_for_member
 
@@ -42,8 +52,12 @@ def comments_view(request: HttpRequest, pk: int) -> HttpResponse:
             author=request.user,
             body=body,
             anchor=anchor,
-            parent_id=int(parent) if parent.isdigit() else None,
+            parent_id=parse_id(parent, field="reply to") if parent else None,
         )
+    except CommentRateLimited as exc:
+        response = _render(request, proposal, anchor, error=str(exc), status=429, draft=body, reply_to=parent)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except CommentError as exc:
         # The text stays in the box, with the reason beside it.
         return _render(request, proposal, anchor, error=str(exc), status=400, draft=body, reply_to=parent)

@@ -4,14 +4,17 @@ A mention is "@" followed by a member's email address. Only members who can see 
 notified; the others are named back to the author instead, so nobody gets a link they cannot open.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.inputs import InputRefused, clean_text
 from accounts.models import Membership, NotificationKind, Role, User
 from accounts.notifications import notify
 from projects.audit import audit_record
@@ -21,11 +24,28 @@ from projects.selectors import visible_to
 MENTION_RE = re.compile(r"(?<![\w.+-])@([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 ANCHOR_RE = re.compile(r"^(?:|section:[a-z0-9_-]{1,60}|conflict:[0-9]{1,12})$")
 MAX_BODY = 5000
-MAX_DEPTH = 4  # deeper replies are shown at this depth, so threads stay readable on a phone
+# Replies nest this deep at most, so threads stay readable on a phone: a reply to a comment at
+# this depth is attached beside it (to the same parent), and shows right below it.
+MAX_DEPTH = 4
+# Comments one member may post in a minute, across the organisation. Counted in the database (not
+# the cache), so the limit holds with Redis down; a person typing replies stays far below it.
+RATE_LIMIT = 10
+RATE_WINDOW = timedelta(minutes=1)
 
 
 class CommentError(Exception):
     """A comment that cannot be saved; the message says what to change."""
+
+
+class CommentRateLimited(CommentError):
+    """The author posted RATE_LIMIT comments in the last RATE_WINDOW (answered 429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"You have posted {RATE_LIMIT} comments in the last minute. "
+            f"Wait {retry_after} seconds, then post again; your text is kept."
+        )
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -52,6 +72,10 @@ def _clean(body: str) -> str:
     body = (body or "").strip()
     if not body:
         raise CommentError("Write something before posting.")
+    try:
+        clean_text(body, field="Comment", multiline=True)
+    except InputRefused as refused:
+        raise CommentError(str(refused)) from refused
     if len(body) > MAX_BODY:
         raise CommentError(f"Keep a comment under {MAX_BODY:,} characters (this one has {len(body):,}).")
     return body
@@ -89,6 +113,27 @@ def _notify_mentions(comment: Comment, users: list[User], by: User) -> None:
     )
 
 
+def _check_rate(*, proposal: Proposal, author: User) -> None:
+    """Refuse a comment past the author's RATE_LIMIT in the last RATE_WINDOW.
+
+    The author's membership row is locked first, so a member's posts take turns here: posts sent
+    in parallel cannot all count the same earlier comments and together pass the limit.
+    """
+    Membership.objects.select_for_update(no_key=True).filter(
+        user=author, organisation_id=proposal.organisation_id
+    ).first()
+    since = timezone.now() - RATE_WINDOW
+    recent = list(
+        Comment.objects.filter(author=author, organisation_id=proposal.organisation_id, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:RATE_LIMIT]
+    )
+    if len(recent) >= RATE_LIMIT:
+        # Free again when the oldest of the last RATE_LIMIT leaves the window.
+        retry_after = max(1, math.ceil((recent[-1] + RATE_WINDOW - timezone.now()).total_seconds()))
+        raise CommentRateLimited(retry_after)
+
+
 @transaction.atomic
 def comment_add(
     *, proposal: Proposal, author: User, body: str, anchor: str = "", parent_id: int | None = None
@@ -101,8 +146,18 @@ def comment_add(
         parent = Comment.objects.filter(pk=parent_id, proposal=proposal, anchor=anchor).first()
         if parent is None:
             raise CommentError("The comment you replied to is not in this thread any more.")
+        if parent.depth >= MAX_DEPTH:
+            # Past the cap: beside the comment replied to, under its parent.
+            parent = Comment.objects.get(pk=parent.parent_id)
+    _check_rate(proposal=proposal, author=author)
     comment = Comment.objects.create(
-        organisation=proposal.organisation, proposal=proposal, parent=parent, anchor=anchor, author=author, body=body
+        organisation=proposal.organisation,
+        proposal=proposal,
+        parent=parent,
+        depth=0 if parent is None else min(parent.depth + 1, MAX_DEPTH),
+        anchor=anchor,
+        author=author,
+        body=body,
     )
     users, not_notified = _mentioned(proposal, body)
     comment.mentions.set(users)
@@ -161,7 +216,11 @@ def comment_edit(*, comment: Comment, by: User, body: str) -> Posted:
 
 
 def thread(*, proposal: Proposal, anchor: str) -> list[tuple[Comment, int]]:
-    """The comments at one anchor in reading order, each with its depth (replies under parents)."""
+    """The comments at one anchor in reading order, each with its depth (replies under parents).
+
+    Walked with an explicit stack rather than recursion: a thread nested a thousand deep (written
+    before the cap, or by a script) must not exhaust Python's stack.
+    """
     comments = list(
         Comment.objects.filter(proposal=proposal, anchor=anchor)
         .select_related("author")
@@ -172,11 +231,10 @@ def thread(*, proposal: Proposal, anchor: str) -> list[tuple[Comment, int]]:
     for c in comments:
         children.setdefault(c.parent_id, []).append(c)
     ordered: list[tuple[Comment, int]] = []
-
-    def walk(parent_id: int | None, depth: int) -> None:
-        for c in children.get(parent_id, []):
-            ordered.append((c, min(depth, MAX_DEPTH)))
-            walk(c.pk, depth + 1)
-
-    walk(None, 0)
+    # Reversed onto the stack, so the oldest comment is popped first.
+    stack = [(c, 0) for c in reversed(children.get(None, []))]
+    while stack:
+        comment, depth = stack.pop()
+        ordered.append((comment, min(depth, MAX_DEPTH)))
+        stack.extend((c, depth + 1) for c in reversed(children.get(comment.pk, [])))
     return ordered

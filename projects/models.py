@@ -142,9 +142,22 @@ class Proposal(models.Model):
     awaiting_review_by = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="awaiting_reviews", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The one-time key of the intake form that created it ("" from the API, an import or the
+    # demo): the same form sent twice (a double click, a resend after a slow answer) finds the
+    # proposal the first sending made instead of making a second (projects.services.proposal_create).
+    submission_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-updated_at"]
+        constraints = [
+            # One proposal per form sending, per author; what makes two simultaneous sendings
+            # make one proposal. Rows without a key are not constrained.
+            models.UniqueConstraint(
+                fields=["created_by", "submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="proposal_one_per_submission",
+            ),
+        ]
         indexes = [
             # The proposal list: one organisation, newest first (the default sort).
             models.Index(fields=["organisation", "-updated_at"], name="proposal_org_updated_idx"),
@@ -331,6 +344,9 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(max_length=5000)
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    # 0 for a comment, its parent's + 1 for a reply, never above projects.comments.MAX_DEPTH: a
+    # reply to a comment at the cap is attached beside it, under the same parent.
+    depth = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
 
@@ -339,6 +355,9 @@ class Comment(models.Model):
         indexes = [
             # A proposal's threads at one anchor, oldest first.
             models.Index(fields=["proposal", "anchor", "created_at"], name="comment_anchor_idx"),
+            # The posting rate limit: one author's comments of the last minute
+            # (projects.comments.comment_add).
+            models.Index(fields=["author", "created_at"], name="comment_author_recent_idx"),
         ]
 
     def __str__(self) -> str:

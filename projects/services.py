@@ -1,11 +1,11 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Case, CharField, F, JSONField, Model, Value, When
 from django.utils import timezone
 
-from accounts.models import ApiToken, Membership, Organisation, Role, Team, User
+from accounts.models import ApiToken, Invitation, Membership, Organisation, Role, Team, User
 from projects import workflow
 from projects.audit import audit_record
 from projects.models import EDITABLE_FIELDS, Proposal, ProposalDraft, ProposalRevision
@@ -42,12 +42,42 @@ def _audited(proposal: Proposal) -> dict[str, Any]:
     return data
 
 
+class AlreadySubmitted(Exception):
+    """The intake form with this submission key already made a proposal: `proposal`."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        super().__init__("This form was already sent; the proposal it made is kept.")
+        self.proposal = proposal
+
+
+def proposal_for_submission(*, organisation: Organisation, by: User, submission_key: str) -> Proposal | None:
+    """The proposal an earlier sending of the same intake form made, if any."""
+    if not submission_key:
+        return None
+    return Proposal.objects.filter(organisation=organisation, created_by=by, submission_key=submission_key).first()
+
+
 @transaction.atomic
-def proposal_create(*, organisation: Organisation, data: dict[str, Any], by: User) -> Proposal:
+def proposal_create(
+    *, organisation: Organisation, data: dict[str, Any], by: User, submission_key: str = ""
+) -> Proposal:
+    """Create a proposal. `submission_key`: the intake form's one-time key; a second sending of
+    the same form (even at the same moment as the first) raises AlreadySubmitted naming the
+    proposal the first made, through the unique constraint on (author, key)."""
     fields = {name: data[name] for name in EDITABLE_FIELDS if name in data}
     # A proposal always has an owner: the author, unless they named someone else.
     fields["owner"] = fields.get("owner") or by
-    proposal = Proposal.objects.create(organisation=organisation, created_by=by, **fields)
+    try:
+        # A savepoint, so the transaction stays usable for the look-up after a unique violation.
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                organisation=organisation, created_by=by, submission_key=submission_key, **fields
+            )
+    except IntegrityError as exc:
+        first = proposal_for_submission(organisation=organisation, by=by, submission_key=submission_key)
+        if first is None:
+            raise
+        raise AlreadySubmitted(first) from exc
     _record_revision(proposal=proposal, by=by)
     audit_record(
         organisation=organisation,
@@ -332,18 +362,52 @@ class MembershipChangeError(ValueError):
     pass
 
 
+def _lock_for_membership_change(*, membership: Membership, by: User) -> Membership:
+    """Lock the organisation's admin memberships and the one being changed; return the latter as
+    it is now. Raises MembershipChangeError when `by` is no longer an admin there, or the
+    membership has gone.
+
+    The invariant: an organisation always has an admin. Two admins demoting (or removing) each
+    other at the same moment would each see the other still an admin and both succeed, leaving
+    none. With the admin rows locked (in id order, so two such changes queue rather than
+    deadlock), the second one waits for the first to commit, then reads the admins as they are
+    and finds its own actor demoted. The membership being changed is locked too (after the
+    admins', the same order everywhere), so two changes to one member also take turns.
+    """
+    admins = set(
+        Membership.objects.select_for_update()
+        .filter(organisation_id=membership.organisation_id, role=Role.ADMIN)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    if by.pk not in admins:
+        raise MembershipChangeError("Your admin role was changed meanwhile; nothing was done.")
+    locked = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "organisation")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        raise MembershipChangeError(f"{membership.user} was removed meanwhile; nothing was done.")
+    return locked
+
+
 @transaction.atomic
 def membership_set_role(*, membership: Membership, role: str, by: User) -> None:
     if membership.user_id == by.pk and role != Role.ADMIN:
-        # An organisation must never lose its last way in.
+        # An organisation must never lose its last way in: an admin keeps their own role, so the
+        # one making a change is always an admin who stays.
         raise MembershipChangeError("You cannot remove your own admin role.")
-    before = {"role": membership.role}
+    locked = _lock_for_membership_change(membership=membership, by=by)
+    before = {"role": locked.role}
+    locked.role = role
+    locked.save(update_fields=["role"])
     membership.role = role
-    membership.save(update_fields=["role"])
     audit_record(
-        organisation=membership.organisation,
+        organisation=locked.organisation,
         action="membership.role_changed",
-        obj=membership,
+        obj=locked,
         actor=by,
         before=before,
         after={"role": role},
@@ -367,7 +431,11 @@ def api_token_revoke(*, token: ApiToken, by: User) -> None:
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User) -> list[Proposal]:
-    """Take a person out of an organisation, for good: their way in, API tokens and team places go.
+    """Take a person out of an organisation, for good: every way in goes at once. Their
+    membership and its API tokens, their team places, the private proposals opened to them (as a
+    stakeholder), and any invitation to the organisation still waiting for them (else they could
+    walk back in with it). Their stakeholder links stop working too: the stakeholders app refuses
+    a member's link once the member has left (stakeholders.services.stakeholder_for_link).
     What they wrote (proposals, requirements, sign-offs, comments) stays under their name, as the
     record; their unsaved drafts stay too, in case they come back.
 
@@ -378,10 +446,15 @@ def membership_remove(*, membership: Membership, by: User) -> list[Proposal]:
     if membership.user_id == by.pk:
         # The one doing it is an admin, so the organisation keeps at least one.
         raise MembershipChangeError("You cannot remove yourself; ask another admin.")
+    membership = _lock_for_membership_change(membership=membership, by=by)
     organisation, user = membership.organisation, membership.user
     before = {"email": user.email, "role": membership.role, "api_tokens": membership.api_tokens.count()}
     audit_record(organisation=organisation, action="membership.removed", obj=membership, actor=by, before=before)
     Team.members.through.objects.filter(team__organisation=organisation, user=user).delete()
+    Proposal.readers.through.objects.filter(proposal__organisation=organisation, user=user).delete()
+    Invitation.objects.filter(organisation=organisation, email__iexact=user.email, accepted_at__isnull=True).update(
+        expires_at=timezone.now()
+    )
     membership.delete()  # its API tokens with it
     return list(
         Proposal.objects.filter(organisation=organisation, awaiting_review_by=user, status__in=workflow.UNDER_REVIEW)

@@ -14,12 +14,14 @@ from projects.forms import ProposalFilterForm, ProposalForm
 from projects.models import Proposal
 from projects.selectors import LIST_COLUMNS, ProposalFilters, proposal_list, proposal_rows, visible_to
 from projects.services import (
+    AlreadySubmitted,
     VersionConflict,
     draft_discard,
     draft_get,
     draft_save,
     proposal_archive,
     proposal_create,
+    proposal_for_submission,
     proposal_unarchive,
     proposal_update,
 )
@@ -100,14 +102,35 @@ def _consume_draft_key(request: HttpRequest) -> None:
         request.session[USED_DRAFT_KEYS] = [*request.session.get(USED_DRAFT_KEYS, [])[-19:], key]
 
 
+def _submission_key(request: HttpRequest) -> str:
+    """The form's key (a uuid4 in hex), or "" for anything else: no idempotency, nothing stored."""
+    key = request.POST.get("draft_key", "")
+    return key if len(key) == 32 and all(c in "0123456789abcdef" for c in key) else ""
+
+
+def _already_created(request: HttpRequest, proposal: Proposal) -> HttpResponse:
+    messages.info(request, "This form was sent twice; the proposal was created once, here it is.")
+    return redirect("projects:detail", pk=proposal.pk)
+
+
 @member_required()
 def proposal_create_view(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation
     draft = draft_get(organisation=organisation, user=request.user, proposal=None)
     if request.method == "POST":
+        # The form's one-time key also makes it idempotent: sent twice, it makes one proposal.
+        key = _submission_key(request)
+        first = proposal_for_submission(organisation=organisation, by=request.user, submission_key=key)
+        if first is not None:
+            return _already_created(request, first)
         form = ProposalForm(request.POST, organisation=organisation)
         if form.is_valid():
-            proposal = proposal_create(organisation=organisation, data=form.cleaned_data, by=request.user)
+            try:
+                proposal = proposal_create(
+                    organisation=organisation, data=form.cleaned_data, by=request.user, submission_key=key
+                )
+            except AlreadySubmitted as exc:  # the first sending committed while this one was on its way
+                return _already_created(request, exc.proposal)
             draft_discard(organisation=organisation, user=request.user, proposal=None)
             _consume_draft_key(request)
             messages.success(request, "Proposal created.")
