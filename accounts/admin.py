@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts.forms import AdminSignInForm
 from accounts.models import ApiToken, Invitation, Membership, Notification, Organisation, Team, User
+
+# The admin's sign-in is counted with the web's (accounts.throttle): a guesser gains nothing by
+# switching forms. config/urls.py serves it through accounts.views.admin_login for the 429.
+admin.site.login_form = AdminSignInForm
 
 
 class MembershipInline(admin.TabularInline):

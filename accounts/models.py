@@ -240,3 +240,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ThrottleCount(models.Model):
+    """Attempts counted towards one limit of accounts.throttle (sign-ins or password-reset requests,
+    by one email or from one client address) in the window that started at `window_started_at`.
+
+    A row, not a cache key: the count holds while Redis is away, and `Throttle.take` reads and
+    raises it under the row's lock, so parallel attempts cannot all see room below the limit.
+    The key holds a hash, never the email itself.
+    """
+
+    key = models.CharField(primary_key=True, max_length=64)
+    count = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The purge of counts whose window has ended (accounts.throttle._purge_ended).
+            models.Index(fields=["window_started_at"], name="throttle_window_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,10 +1,9 @@
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import (
     AcceptInvitationForm,
+    AdminSignInForm,
     ApiTokenForm,
     EmailAuthenticationForm,
     InvitationForm,
@@ -19,6 +19,7 @@ from accounts.forms import (
 )
 from accounts.models import ApiToken, Role, User
 from accounts.services import (
+    InvitationConflict,
     InvitationError,
     invitation_accept,
     invitation_create,
@@ -33,14 +34,15 @@ class LoginView(auth_views.LoginView):
 
     authentication_form = EmailAuthenticationForm
 
-    def form_valid(self, form: EmailAuthenticationForm) -> HttpResponse:
-        # Whoever knows the password starts afresh; the address keeps its count, so one person
-        # signing in cannot clear the failures an attacker made from the same place on other emails.
-        form.throttle.clear_email()
-        return super().form_valid(form)
-
     def form_invalid(self, form: EmailAuthenticationForm) -> HttpResponse:
         return _too_many(form, super().form_invalid(form))
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's sign-in (its form is accounts.forms.AdminSignInForm), answering 429 as ours does."""
+    response = admin.site.login(request)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    return _too_many(form, response) if isinstance(form, AdminSignInForm) else response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -53,7 +55,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         return _too_many(form, super().form_invalid(form))
 
 
-def _too_many(form: EmailAuthenticationForm | ThrottledPasswordResetForm, response: HttpResponse) -> HttpResponse:
+def _too_many(
+    form: EmailAuthenticationForm | AdminSignInForm | ThrottledPasswordResetForm, response: HttpResponse
+) -> HttpResponse:
     if form.throttled:
         response.status_code = 429
         response["Retry-After"] = str(settings.LOGIN_THROTTLE_WINDOW)
@@ -135,23 +139,21 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
 
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email=invitation.email, password=form.cleaned_data["password1"], name=form.cleaned_data["name"]
-            )
-            response = _join(request, token, user)
-        return response
+        # The account is opened by invitation_accept, under the invitation's lock: two submits of
+        # this form at once make one account, and the second is told so.
+        return _join(request, token, None, name=form.cleaned_data["name"], password=form.cleaned_data["password1"])
     status = 400 if form.errors else 200
     return render(request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form}, status=status)
 
 
-def _join(request: HttpRequest, token: str, user: User) -> HttpResponse:
+def _join(request: HttpRequest, token: str, user: User | None, *, name: str = "", password: str = "") -> HttpResponse:
     try:
-        membership = invitation_accept(token=token, user=user)
+        membership = invitation_accept(token=token, user=user, name=name, password=password)
     except InvitationError as exc:
-        return render(request, "accounts/invitation_invalid.html", {"message": str(exc)}, status=404)
+        status = 409 if isinstance(exc, InvitationConflict) else 404
+        return render(request, "accounts/invitation_invalid.html", {"message": str(exc)}, status=status)
     if not request.user.is_authenticated:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[SESSION_KEY] = membership.organisation_id
     messages.success(request, f"Welcome to {membership.organisation.name}.")
     return redirect("projects:list")

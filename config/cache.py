@@ -77,8 +77,9 @@ class ResilientRedisCache(RedisCache):
             return False
 
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
-        # As if the count had started now: counters (the sign-in throttle) stop counting while
-        # Redis is down rather than stopping sign-in. decr() comes through here too.
+        # As if the count had started now: a counter kept in the cache stops counting while Redis
+        # is down rather than failing the request (the sign-in throttle counts in PostgreSQL, so
+        # it holds then: accounts/throttle.py). decr() comes through here too.
         try:
             return super().incr(key, delta, version)
         except CACHE_DOWN as error:
