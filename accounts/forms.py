@@ -1,45 +1,57 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest
 
+from accounts.inputs import CleanTextForm
 from accounts.models import Role
 from accounts.throttle import login_throttle, password_reset_throttle
 
+THROTTLED_SIGN_IN = (
+    "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again, "
+    "or reset your password with the link below."
+)
 
-class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
-    )
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": (
-            "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again, "
-            "or reset your password with the link below."
-        ),
-    }
+
+class ThrottledSignInMixin:
+    """Sign-in counted by accounts.throttle: the web's form and the admin's share the counts."""
 
     def clean(self) -> dict:
-        # Refused before the password is checked, so a guess made while blocked teaches nothing,
-        # not even when it is right.
-        self.throttle = login_throttle(self.request, self.cleaned_data.get("username"))
-        if self.throttle.blocked():
+        username, password = self.cleaned_data.get("username"), self.cleaned_data.get("password")
+        if username is None or not password:
+            return super().clean()  # no password is checked, so there is no guess to count
+        # The attempt takes its place before the password is checked: a guess refused teaches
+        # nothing, not even when it is right, and parallel guesses cannot overtake the count.
+        self.throttle = login_throttle(self.request, username)
+        if not self.throttle.take():
             raise forms.ValidationError(
                 self.error_messages["throttled"], code="throttled", params={"minutes": self.throttle.minutes}
             )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            self.throttle.record()
-            raise
+        cleaned = super().clean()  # a ValidationError leaves the attempt counted as a failure
+        self.throttle.succeeded()
+        return cleaned
 
     @property
     def throttled(self) -> bool:
         return self.has_error(NON_FIELD_ERRORS, "throttled")
 
 
-class ThrottledPasswordResetForm(PasswordResetForm):
+class EmailAuthenticationForm(CleanTextForm, ThrottledSignInMixin, AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+    error_messages = {**AuthenticationForm.error_messages, "throttled": THROTTLED_SIGN_IN}
+
+
+class AdminSignInForm(CleanTextForm, ThrottledSignInMixin, AdminAuthenticationForm):
+    """The admin's sign-in (accounts/admin.py), counted with the web's: one budget per email."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "throttled": THROTTLED_SIGN_IN}
+
+
+class ThrottledPasswordResetForm(CleanTextForm, PasswordResetForm):
     """Each request sends an email: a few per email and per address, then 429 for a while."""
 
     error_messages = {
@@ -53,11 +65,10 @@ class ThrottledPasswordResetForm(PasswordResetForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         throttle = password_reset_throttle(self.request, cleaned.get("email"))
-        if throttle.blocked():
+        if not throttle.take():
             raise forms.ValidationError(
                 self.error_messages["throttled"], code="throttled", params={"minutes": throttle.minutes}
             )
-        throttle.record()
         return cleaned
 
     @property
@@ -65,7 +76,7 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         return self.has_error(NON_FIELD_ERRORS, "throttled")
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(CleanTextForm, forms.Form):
     email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
@@ -80,7 +91,7 @@ class InvitationForm(forms.Form):
         return email
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(CleanTextForm, forms.Form):
     """For a person new to MLFit: a name and a password."""
 
     name = forms.CharField(max_length=150)
@@ -110,9 +121,9 @@ class AcceptInvitationForm(forms.Form):
         return cleaned
 
 
-class MembershipRoleForm(forms.Form):
+class MembershipRoleForm(CleanTextForm, forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(CleanTextForm, forms.Form):
     name = forms.CharField(max_length=100, initial="API token")

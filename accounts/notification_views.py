@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.inputs import parse_ids
 from accounts.models import Notification, NotificationKind
 from accounts.notifications import email_preferences_set, notifications_mark_read
 from accounts.tenancy import member_required
@@ -46,7 +47,7 @@ def notification_bell_view(request: HttpRequest) -> HttpResponse:
 @member_required()
 @require_POST
 def notification_read_view(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()]
+    ids = parse_ids(request.POST.getlist("id"), field="notification")
     notifications_mark_read(user=request.user, organisation=request.organisation, ids=ids or None)
     follow = request.POST.get("next", "")
     # Only our own paths: a notification link is followed after marking it read.

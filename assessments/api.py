@@ -16,13 +16,13 @@ import's (assessments.transfer) and stakeholders may not import from assessments
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
+from accounts.inputs import CleanJson, Id, MultiLine, OneLine
 from accounts.models import Role, User
 from accounts.tenancy import get_object_for_member
 from assessments.engine import missing_required
@@ -41,13 +41,19 @@ from assessments.transfer import requirements_check, stakeholder_check
 from projects.models import Proposal
 from projects.selectors import proposals_for
 from stakeholders.models import ConflictStatus, Requirement, Stakeholder
-from stakeholders.services import conflict_resolve, requirements_replace, stake_roles, stakeholder_add
+from stakeholders.services import (
+    StakeholderExists,
+    conflict_resolve,
+    requirements_replace,
+    stake_roles,
+    stakeholder_add,
+)
 
 router = Router(tags=["assessments"])
 
 
 class AnswersIn(Schema):
-    answers: dict[str, Any] = Field(
+    answers: dict[OneLine, CleanJson] = Field(
         ...,
         description=(
             "Answers by question key, in the canonical form of each question type (docs/import-format.md);"
@@ -204,7 +210,7 @@ def _out(assessment: Assessment) -> dict[str, Any]:
     response={200: AssessmentOut, 409: AssessmentMessageOut, 422: AnswersRefusedOut},
     summary="Save answers (starting the assessment if none is open)",
 )
-def put_answers(request: HttpRequest, proposal_id: int, payload: AnswersIn):
+def put_answers(request: HttpRequest, proposal_id: Id, payload: AnswersIn):
     proposal = _proposal_for(request, proposal_id, write=True)
     try:
         assessment = answers_put(proposal=proposal, raw=payload.answers, by=request.user)
@@ -220,7 +226,7 @@ def put_answers(request: HttpRequest, proposal_id: int, payload: AnswersIn):
     response={200: AssessmentOut, 409: AssessmentConflictOut},
     summary="Complete the assessment, freezing its result",
 )
-def complete_assessment(request: HttpRequest, proposal_id: int):
+def complete_assessment(request: HttpRequest, proposal_id: Id):
     proposal = _proposal_for(request, proposal_id, write=True)
     assessment = assessment_latest(proposal=proposal)
     if assessment is None:
@@ -242,7 +248,7 @@ def complete_assessment(request: HttpRequest, proposal_id: int):
     response={200: AssessmentOut, 404: AssessmentMessageOut},
     summary="Read the assessment: answers, result and what is still missing",
 )
-def get_assessment(request: HttpRequest, proposal_id: int):
+def get_assessment(request: HttpRequest, proposal_id: Id):
     proposal = _proposal_for(request, proposal_id)
     assessment = assessment_latest(proposal=proposal)
     if assessment is None:
@@ -264,19 +270,21 @@ class FieldErrorsOut(Schema):
 
 
 class RequirementIn(Schema):
-    dimension: str = Field(..., description="quality, latency, throughput, cost, interpretability, … (import format)")
-    op: str = Field(..., description="<=, >= or ==, as the dimension allows")
+    dimension: OneLine = Field(
+        ..., description="quality, latency, throughput, cost, interpretability, … (import format)"
+    )
+    op: OneLine = Field(..., description="<=, >= or ==, as the dimension allows")
     # Any: requirements_check refuses what is neither number nor text (true too) with the path.
-    value: Any = Field(..., description="A number, or text for deployment, privacy and interpretability.")
-    unit: str = Field("", description="Any unit the dimension accepts; stored in its canonical unit.")
-    metric: str = ""
+    value: CleanJson = Field(..., description="A number, or text for deployment, privacy and interpretability.")
+    unit: OneLine = Field("", description="Any unit the dimension accepts; stored in its canonical unit.")
+    metric: OneLine = ""
     must_have: bool = False
     weight: int = 3
 
 
 class ObjectiveIn(Schema):
-    name: str
-    direction: str = Field(..., description="maximise or minimise")
+    name: OneLine
+    direction: OneLine = Field(..., description="maximise or minimise")
     weight: int = 3
 
 
@@ -302,9 +310,9 @@ class ObjectiveOut(Schema):
 
 
 class StakeholderIn(Schema):
-    name: str = Field("", description="Required unless member is true (then the member's name).")
-    email: str
-    role: str = Field(..., description="The key of one of the organisation's stake roles, e.g. product.")
+    name: OneLine = Field("", description="Required unless member is true (then the member's name).")
+    email: OneLine
+    role: OneLine = Field(..., description="The key of one of the organisation's stake roles, e.g. product.")
     member: bool = Field(False, description="True: the email is a member's, and the stakeholder is that member.")
 
 
@@ -336,8 +344,8 @@ class ConflictOut(Schema):
 
 
 class ResolutionIn(Schema):
-    decision: str = Field(..., max_length=300, description="What was decided, e.g. relax latency to 300 ms.")
-    rationale: str = Field(..., max_length=5000)
+    decision: OneLine = Field(..., max_length=300, description="What was decided, e.g. relax latency to 300 ms.")
+    rationale: MultiLine = Field(..., max_length=5000)
 
 
 def _refused(errors: list[tuple[str, str]]) -> Status:
@@ -375,7 +383,7 @@ def _link_url(request: HttpRequest):
     tags=["stakeholders"],
     summary="List the stakeholders with their requirements and objectives",
 )
-def list_stakeholders(request: HttpRequest, proposal_id: int):
+def list_stakeholders(request: HttpRequest, proposal_id: Id):
     proposal = _proposal_for(request, proposal_id)
     return [_stakeholder_out(stakeholder) for stakeholder in _stakeholders_of(proposal)]
 
@@ -386,7 +394,7 @@ def list_stakeholders(request: HttpRequest, proposal_id: int):
     tags=["stakeholders"],
     summary="Add a stakeholder, who is emailed a link to state their requirements",
 )
-def add_stakeholder(request: HttpRequest, proposal_id: int, payload: StakeholderIn):
+def add_stakeholder(request: HttpRequest, proposal_id: Id, payload: StakeholderIn):
     proposal = _proposal_for(request, proposal_id, write=True, action="add stakeholders")
     # The one member the request can name, if it names one.
     named = User.objects.filter(memberships__organisation=request.organisation, email__iexact=payload.email.strip())
@@ -404,7 +412,7 @@ def add_stakeholder(request: HttpRequest, proposal_id: int, payload: Stakeholder
         return _refused(errors)
     try:
         stakeholder = stakeholder_add(proposal=proposal, by=request.user, link_url=_link_url(request), **cleaned)
-    except IntegrityError:  # added by someone else between the check and the INSERT
+    except StakeholderExists:  # added by someone else between the check and the INSERT
         return _refused([("email", f"{cleaned['email']!r} is already a stakeholder of this proposal")])
     return Status(201, _stakeholder_out(_stakeholders_of(proposal).get(pk=stakeholder.pk)))
 
@@ -415,7 +423,7 @@ def add_stakeholder(request: HttpRequest, proposal_id: int, payload: Stakeholder
     tags=["stakeholders"],
     summary="Replace a stakeholder's requirements and objectives, then detect conflicts again",
 )
-def put_requirements(request: HttpRequest, proposal_id: int, stakeholder_id: int, payload: RequirementsIn):
+def put_requirements(request: HttpRequest, proposal_id: Id, stakeholder_id: Id, payload: RequirementsIn):
     proposal = _proposal_for(request, proposal_id)
     stakeholder = get_object_for_member(
         request, Stakeholder.objects.select_related("role"), proposal=proposal, pk=stakeholder_id
@@ -439,7 +447,7 @@ def put_requirements(request: HttpRequest, proposal_id: int, stakeholder_id: int
     tags=["stakeholders"],
     summary="List the conflicts the detector found, open, resolved or no longer detected",
 )
-def list_conflicts(request: HttpRequest, proposal_id: int):
+def list_conflicts(request: HttpRequest, proposal_id: Id):
     proposal = _proposal_for(request, proposal_id)
     return list(proposal.conflicts.all())
 
@@ -450,7 +458,7 @@ def list_conflicts(request: HttpRequest, proposal_id: int):
     tags=["stakeholders"],
     summary="Resolve a conflict with a decision and its rationale",
 )
-def resolve_conflict(request: HttpRequest, proposal_id: int, conflict_id: int, payload: ResolutionIn):
+def resolve_conflict(request: HttpRequest, proposal_id: Id, conflict_id: Id, payload: ResolutionIn):
     proposal = _proposal_for(request, proposal_id, write=True, action="resolve its conflicts")
     conflict = get_object_for_member(request, proposal.conflicts.all(), pk=conflict_id)
     errors = [(field, "required") for field in ("decision", "rationale") if not getattr(payload, field).strip()]

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.inputs import InputRefused, clean_text, parse_ids
 from accounts.tenancy import get_object_for_member, member_required
 from assessments.models import Report, ReportStatus
 from assessments.pdf import review_mark
@@ -176,7 +177,7 @@ def _diff(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, Any]]
 def report_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Two reports side by side: what changed in the inputs, and in the results."""
     proposal = get_proposal_for_member(request, pk)
-    ids = [i for i in request.GET.getlist("r") if i.isdigit()][:2]
+    ids = parse_ids(request.GET.getlist("r"), field="report")[:2]
     if len(ids) != 2:
         messages.error(request, "Tick exactly two reports to compare.")
         return redirect("reports:list", pk=pk)
@@ -208,7 +209,11 @@ LIBRARY_PAGE_SIZE = 25
 @member_required()
 def report_library_view(request: HttpRequest) -> HttpResponse:
     """Every report the member may see across the organisation: search, filters, newest first."""
-    q = request.GET.get("q", "").strip()[:200]
+    q, search_error = request.GET.get("q", "").strip()[:200], ""
+    try:
+        clean_text(q, field="Search", multiline=False)
+    except InputRefused as refused:  # NUL was a 500 in the LIKE on PostgreSQL
+        search_error = str(refused)
     status = request.GET.get("status", "")
     verdict = request.GET.get("verdict", "")
     visible = proposals_for(request).filter(organisation=request.organisation)
@@ -228,7 +233,7 @@ def report_library_view(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "-pk")
     )
-    if q:
+    if q and not search_error:
         reports = reports.filter(Q(proposal__title__icontains=q) | Q(headline__icontains=q))
     if status in ReportStatus.values:
         reports = reports.filter(status=status)
@@ -240,10 +245,11 @@ def report_library_view(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "q": q,
+        "search_error": search_error,
         "status": status,
         "verdict": verdict,
         "statuses": ReportStatus.choices,
         "verdicts": list(Proposal.SUITABILITY_LABELS.items()),
         "query": query.urlencode(),
     }
-    return render(request, "reports/library.html", context)
+    return render(request, "reports/library.html", context, status=400 if search_error else 200)

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from accounts.inputs import text_problem, text_problems
 from accounts.models import Organisation, Team, User
 from assessments.engine import missing_required
 from assessments.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
@@ -685,6 +686,13 @@ def stakeholder_check(
     """
     errors: list[FieldError] = []
     name, email = name.strip(), email.strip().lower()
+    # One-line fields: a name and an email address end up in email headers (accounts.inputs).
+    for field, value in (("name", name), ("email", email), ("role", role)):
+        problem = text_problem(value, multiline=False)
+        if problem:
+            errors.append((field, problem))
+    if errors:
+        return None, errors
     user = None
     if not email:
         errors.append(("email", "required"))
@@ -877,28 +885,21 @@ def _check_conflicts(raw: object, where: str, errors: list[str]) -> list[_Planne
     return decisions
 
 
-def _paths_with_nul(value: object, path: str):
-    if isinstance(value, str):
-        if "\x00" in value:
-            yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths_with_nul(key, f"{path}.{key!r}")
-            yield from _paths_with_nul(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _paths_with_nul(item, f"{path}[{i}]")
-
-
 def check_document(*, organisation: Organisation, data: object) -> list[_PlannedProposal]:
     """Check a whole document without writing; raise ImportRejected listing every error."""
     proposals = _check_header(data)
     lookups = _Lookups(organisation)
-    # PostgreSQL stores no NUL in text or JSONB: refused here, by path, not at the INSERT (a 500).
-    errors: list[str] = [f"{path}: null characters are not allowed" for path in _paths_with_nul(proposals, "proposals")]
-    plans = [_check_proposal(raw, f"proposals[{i}]", lookups, errors) for i, raw in enumerate(proposals)]
+    # NUL, lone surrogates and control characters anywhere (accounts.inputs), refused by path, not
+    # at the INSERT: PostgreSQL stores no NUL, and a surrogate cannot be encoded for it (a traceback).
+    refused = dict(text_problems(proposals, "proposals"))
+    found: list[str] = []
+    plans = [_check_proposal(raw, f"proposals[{i}]", lookups, found) for i, raw in enumerate(proposals)]
+    # The checks after the walk may refuse the same value again, in other words: said once.
+    errors = [f"{path}: {reason}" for path, reason in refused.items()]
+    errors += [error for error in dict.fromkeys(found) if error.split(": ", 1)[0] not in refused]
     if errors:
-        raise ImportRejected(errors)
+        # A message quotes what was sent; a lone surrogate in it could not be printed or rendered.
+        raise ImportRejected([error.encode("utf-8", "backslashreplace").decode() for error in errors])
     return [plan for plan in plans if plan is not None]
 
 

@@ -5,6 +5,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from accounts.inputs import Id, MultiLine, OneLine
 from accounts.models import Role
 from accounts.tenancy import get_object_for_member
 from projects.forms import ProposalForm
@@ -43,24 +44,24 @@ class ProposalOut(Schema):
 
 
 class ProposalIn(Schema):
-    title: str = Field(..., min_length=1, max_length=200)
-    problem: str = Field(..., min_length=1, max_length=5000)
-    decision: str = Field("", max_length=2000)
-    business_objective: str = Field("", max_length=2000)
-    success_metric: str = Field("", max_length=200)
-    success_target: str = Field("", max_length=200)
-    baseline_description: str = Field("", max_length=3000)
-    baseline_performance: str = Field("", max_length=300)
-    intended_users: str = Field("", max_length=2000)
-    data_sources: str = Field("", max_length=3000)
+    title: OneLine = Field(..., min_length=1, max_length=200)
+    problem: MultiLine = Field(..., min_length=1, max_length=5000)
+    decision: MultiLine = Field("", max_length=2000)
+    business_objective: MultiLine = Field("", max_length=2000)
+    success_metric: OneLine = Field("", max_length=200)
+    success_target: OneLine = Field("", max_length=200)
+    baseline_description: MultiLine = Field("", max_length=3000)
+    baseline_performance: OneLine = Field("", max_length=300)
+    intended_users: MultiLine = Field("", max_length=2000)
+    data_sources: MultiLine = Field("", max_length=3000)
     expected_volume: int | None = Field(None, ge=0, le=10**15)
     volume_period: VolumePeriod = VolumePeriod.DAY
     deadline: date | None = None
     estimated_value: int | None = Field(
         None, ge=0, le=10**13, description="Value per year if it succeeds, in the organisation's currency."
     )
-    team_id: int | None = None
-    owner_id: int | None = None
+    team_id: Id | None = None
+    owner_id: Id | None = None
 
 
 class ProposalUpdateIn(ProposalIn):
@@ -90,7 +91,7 @@ class ProposalPagination(LimitOffsetPagination):
 
 @router.get("/proposals", response=list[ProposalOut])
 @paginate(ProposalPagination)
-def list_proposals(request: HttpRequest, q: str = "", status: ProposalStatus | None = None):
+def list_proposals(request: HttpRequest, q: OneLine = "", status: ProposalStatus | None = None):
     filters = ProposalFilters(q=q[:200], status=status or "")
     return proposal_list(
         organisation=request.organisation,
@@ -101,7 +102,7 @@ def list_proposals(request: HttpRequest, q: str = "", status: ProposalStatus | N
 
 
 @router.get("/proposals/{proposal_id}", response=ProposalOut)
-def get_proposal(request: HttpRequest, proposal_id: int):
+def get_proposal(request: HttpRequest, proposal_id: Id):
     return get_object_for_member(request, proposals_for(request), pk=proposal_id)
 
 
@@ -112,7 +113,7 @@ def create_proposal(request: HttpRequest, payload: ProposalIn):
 
 
 @router.put("/proposals/{proposal_id}", response={200: ProposalOut})
-def update_proposal(request: HttpRequest, proposal_id: int, payload: ProposalUpdateIn):
+def update_proposal(request: HttpRequest, proposal_id: Id, payload: ProposalUpdateIn):
     proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
     if proposal.owner_id != request.user.pk and not request.membership.has_role(Role.ADMIN):
         raise HttpError(403, "Only the proposal's owner or an admin can change it.")

@@ -3,13 +3,14 @@ from dataclasses import dataclass
 from django import forms
 from django.forms.utils import pretty_name
 
+from accounts.inputs import CleanTextForm
 from accounts.models import Organisation, Team, User
 from projects.models import EDITABLE_FIELDS, Outcome, OutcomeStatus, Proposal, ProposalStatus, Visibility
 from projects.portfolio import PORTFOLIO_SORTS
 from projects.selectors import SORTS, filter_choices
 
 
-class ProposalForm(forms.ModelForm):
+class ProposalForm(CleanTextForm, forms.ModelForm):
     # The version this person started from; a save naming an older one is refused (projects.services).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
@@ -55,7 +56,7 @@ class FilterSelect:
     errors: list[str]
 
 
-class ProposalFilterForm(forms.Form):
+class ProposalFilterForm(CleanTextForm, forms.Form):
     """The list's filters. Team and owner choices are plain (id, name) pairs from one query
     (selectors.filter_choices), and the template draws the selects from selects(): the list is the
     busiest page, and Django's per-option widget rendering was a third of its time
@@ -108,7 +109,7 @@ class PortfolioFilterForm(ProposalFilterForm):
     field_order = ["q", "status", "verdict", "team", "owner", "sort", "stale"]
 
 
-class StalenessSettingsForm(forms.Form):
+class StalenessSettingsForm(CleanTextForm, forms.Form):
     # A plain form: a ModelForm would write the new value onto the organisation while validating,
     # and the service could no longer tell what it was before (for the audit trail).
     assessment_max_age_days = forms.IntegerField(
@@ -120,7 +121,7 @@ class StalenessSettingsForm(forms.Form):
     )
 
 
-class OutcomeForm(forms.ModelForm):
+class OutcomeForm(CleanTextForm, forms.ModelForm):
     """What happened after approval. Launched needs a yes or no on the target; abandoned, a reason."""
 
     target_met = forms.TypedChoiceField(

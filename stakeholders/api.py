@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError, ValidationError
 
+from accounts.inputs import Id, MultiLine, OneLine
 from accounts.tenancy import get_object_for_member
 from projects.selectors import proposals_for
 from projects.workflow import TRANSITIONS, TransitionRefused
@@ -66,13 +67,13 @@ class ReviewOut(Schema):
 
 
 class AcknowledgementIn(Schema):
-    key: str = Field(..., description="A current blocker's key.", max_length=80)
-    reason: str = Field(..., description="Why you approve despite it.", max_length=ACKNOWLEDGEMENT_MAX)
+    key: OneLine = Field(..., description="A current blocker's key.", max_length=80)
+    reason: MultiLine = Field(..., description="Why you approve despite it.", max_length=ACKNOWLEDGEMENT_MAX)
 
 
 class ActionIn(Schema):
-    action: str = Field(..., description=", ".join(TRANSITIONS), max_length=40)
-    reason: str = Field("", max_length=5000)
+    action: OneLine = Field(..., description=", ".join(TRANSITIONS), max_length=40)
+    reason: MultiLine = Field("", max_length=5000)
     acknowledgements: list[AcknowledgementIn] = Field(
         [],
         description="Approving needs one, with a non-blank reason, for each of the review's current blockers; "
@@ -118,12 +119,12 @@ def _review(request: HttpRequest, proposal) -> ReviewOut:
 
 
 @router.get("/proposals/{proposal_id}/review", response=ReviewOut)
-def get_review(request: HttpRequest, proposal_id: int):
+def get_review(request: HttpRequest, proposal_id: Id):
     return _review(request, get_object_for_member(request, proposals_for(request), pk=proposal_id))
 
 
 @router.post("/proposals/{proposal_id}/review", response=ReviewOut)
-def post_review_action(request: HttpRequest, proposal_id: int, payload: ActionIn):
+def post_review_action(request: HttpRequest, proposal_id: Id, payload: ActionIn):
     """Take a workflow action: 403 if it is not yours to take, 409 if the state does not allow it,
     422 if an approval leaves a blocker unacknowledged."""
     proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)

@@ -1,11 +1,12 @@
 from django import forms
 
+from accounts.inputs import CleanTextForm
 from accounts.models import Organisation, User
 from stakeholders.models import StakeRole
 from stakeholders.requirements import RULES, RequirementError, normalise
 
 
-class StakeholderForm(forms.Form):
+class StakeholderForm(CleanTextForm, forms.Form):
     """A member of the organisation, or a named outside person with an email address."""
 
     member = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="A member")
@@ -45,7 +46,7 @@ class StakeholderForm(forms.Form):
         return cleaned
 
 
-class RequirementForm(forms.Form):
+class RequirementForm(CleanTextForm, forms.Form):
     op = forms.ChoiceField(choices=[("<=", "at most"), (">=", "at least"), ("==", "exactly")])
     value = forms.CharField(max_length=60)
     unit = forms.CharField(max_length=20, required=False)
@@ -73,6 +74,6 @@ class RequirementForm(forms.Form):
         return cleaned
 
 
-class ConflictResolutionForm(forms.Form):
+class ConflictResolutionForm(CleanTextForm, forms.Form):
     decision = forms.CharField(max_length=300, help_text="What was decided, e.g. “relax latency to 300 ms”.")
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)

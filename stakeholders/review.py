@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.inputs import InputRefused, clean_text
 from accounts.models import Membership, NotificationKind, Role, User
 from accounts.notifications import notify
 from projects import workflow
@@ -300,6 +301,18 @@ def _submit_problems(*, proposal: Proposal, required: list[Stakeholder]) -> list
     return problems
 
 
+def _check_texts(reason: str, acknowledgements: Mapping[str, str]) -> None:
+    """The reasons are stored and shown: NUL, lone surrogates and control characters are refused
+    (accounts.inputs) with a 400 that names the field, before anything is locked."""
+    try:
+        clean_text(reason or "", field="Reason", multiline=True)
+        for key, text in acknowledgements.items():
+            clean_text(key, field="Acknowledged blocker", multiline=False)
+            clean_text(text or "", field=f"Reason for acknowledging {key}", multiline=True)
+    except InputRefused as refused:
+        raise TransitionRefused(str(refused), invalid=True) from refused
+
+
 def review_act(
     *,
     proposal: Proposal,
@@ -314,6 +327,7 @@ def review_act(
     `acknowledgements` maps each approval blocker's key to the approver's reason for going ahead
     despite it; approving needs one for every current blocker, the other actions ignore them.
     """
+    _check_texts(reason, acknowledgements or {})
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().select_related("organisation").get(pk=proposal.pk)
         kinds = actor_kinds(proposal=locked, user=by, membership=membership)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.inputs import parse_ids
 from accounts.models import Role
 from accounts.tenancy import member_required
 from projects import workflow
@@ -73,12 +74,11 @@ def review_policy_view(request: HttpRequest) -> HttpResponse:
     roles = stake_roles(organisation=request.organisation)
     if request.method == "POST":
         wanted = set(request.POST.getlist("required"))
+        required_ids = parse_ids(sorted(wanted), field="required role")  # before anything is changed
         before = {r.key: r.signoff_required for r in roles}
         after = {r.key: str(r.pk) in wanted for r in roles}
         StakeRole.objects.filter(organisation=request.organisation).update(signoff_required=False)
-        StakeRole.objects.filter(
-            organisation=request.organisation, pk__in=[int(v) for v in wanted if v.isdigit()]
-        ).update(signoff_required=True)
+        StakeRole.objects.filter(organisation=request.organisation, pk__in=required_ids).update(signoff_required=True)
         audit_record(
             organisation=request.organisation,
             action="organisation.review_policy",

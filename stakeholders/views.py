@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.inputs import clean_text
 from accounts.tenancy import get_object_for_member, member_required
 from projects.views import can_edit, get_proposal_for_member
 from stakeholders import ahp
@@ -18,6 +19,7 @@ from stakeholders.forms import ConflictResolutionForm, RequirementForm, Stakehol
 from stakeholders.models import Conflict, ConflictStatus, Dimension, Requirement, Stakeholder
 from stakeholders.requirements import RULES
 from stakeholders.services import (
+    StakeholderExists,
     conflict_reopen,
     conflict_resolve,
     requirement_delete,
@@ -82,17 +84,24 @@ def stakeholder_list_view(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("Only the proposal's owner or an admin can add stakeholders.")
         if form.is_valid():
             data = form.cleaned_data
-            stakeholder = stakeholder_add(
-                proposal=proposal,
-                role=data["role_obj"],
-                by=request.user,
-                link_url=_link_url(request),
-                user=data.get("user"),
-                name=data.get("name", ""),
-                email=data.get("email", ""),
-            )
-            messages.success(request, f"{stakeholder.name} was added and emailed a link to state their requirements.")
-            return redirect("stakeholders:list", pk=pk)
+            try:
+                stakeholder = stakeholder_add(
+                    proposal=proposal,
+                    role=data["role_obj"],
+                    by=request.user,
+                    link_url=_link_url(request),
+                    user=data.get("user"),
+                    name=data.get("name", ""),
+                    email=data.get("email", ""),
+                )
+            except StakeholderExists as exc:
+                # Added by someone else (or a second click) between the form's check and the save.
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, f"{stakeholder.name} was added and emailed a link to state their requirements."
+                )
+                return redirect("stakeholders:list", pk=pk)
     conflicts = list(proposal.conflicts.all())
     context = {
         "proposal": proposal,
@@ -257,6 +266,11 @@ def conflicts_panel_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "stakeholders/conflicts_panel.html", context)
 
 
+def _reopen_rationale(request: HttpRequest) -> str:
+    # The page's reopen button sends none; a hand-made post with NUL was a 500 at the INSERT.
+    return clean_text(request.POST.get("rationale", "")[:5000], field="Rationale", multiline=True)
+
+
 @member_required()
 def conflict_view(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
@@ -266,7 +280,7 @@ def conflict_view(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
         if not can_edit(request, proposal):
             raise PermissionDenied("Only the proposal's owner or an admin can resolve conflicts.")
         if request.POST.get("action") == "reopen":
-            conflict_reopen(conflict=conflict, rationale=request.POST.get("rationale", "")[:5000], by=request.user)
+            conflict_reopen(conflict=conflict, rationale=_reopen_rationale(request), by=request.user)
             messages.info(request, "Conflict reopened.")
             return redirect("stakeholders:conflict", pk=pk, cid=cid)
         if form.is_valid():

@@ -23,13 +23,30 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+# The characters accounts.inputs refuses (NUL, other controls, line breaks in one-line fields),
+# and those it keeps beside them (tab, right-to-left marks, non-ASCII digits), mixed into words.
+control_chars = st.characters(categories=["Cc"])
+line_breaks = st.sampled_from(["\n", "\r", "\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"])
+non_ascii_digits = st.characters(categories=["Nd", "No"], exclude_characters="0123456789")
+boundary_text = st.lists(
+    st.one_of(st.text(max_size=6), control_chars, line_breaks, non_ascii_digits), min_size=1, max_size=6
+).map("".join)
 # Text that breaks things: control characters (NUL is refused by PostgreSQL text and JSONB),
-# right-to-left marks, emoji, combining characters, very long runs.
+# right-to-left marks, emoji, combining characters, very long runs. No lone surrogate: a form
+# post cannot carry one (the test client, as a browser, cannot encode it); JSON can (json_text).
 nasty_text = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40),
+    boundary_text,
     st.sampled_from(["\x00", "a\x00b", "\u202e", "😀" * 3, "e\u0301", "<script>", "' OR 1=1 --", "%s%n", "{{ x }}"]),
+    st.sampled_from(["Title\r\nBcc: x@example.test", "a\nb", "bell\x07", "\x1b[31m", "tab\there"]),
     st.text(max_size=3).map(lambda s: s * 4000),  # past every max_length
+)
+# What JSON can spell and a form cannot: lone surrogates ("\ud800"), alone or inside words.
+surrogates = st.characters(categories=["Cs"])
+json_text = st.one_of(
+    nasty_text,
+    st.lists(st.one_of(st.text(max_size=6), surrogates, control_chars), min_size=1, max_size=5).map("".join),
 )
 # Numbers as a form posts them: text, some huge, some not numbers at all.
 nasty_number = st.one_of(
@@ -37,7 +54,8 @@ nasty_number = st.one_of(
     st.integers(min_value=2**63 - 5, max_value=2**70).map(str),
     st.integers(max_value=-1).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
-    st.sampled_from(["", " ", "NaN", "inf", "-0", "1e309", "²", "١٢", "0x10", "9" * 400, "1_000"]),
+    st.sampled_from(["", " ", "NaN", "inf", "-0", "1e309", "²", "١٢", "０", "0x10", "9" * 400, "1_000", "1\x00"]),
+    st.lists(non_ascii_digits, min_size=1, max_size=4).map("".join),  # "²".isdigit() is true
 )
 junk = st.one_of(nasty_text, nasty_number)
 
@@ -106,4 +124,13 @@ def shown_values(response) -> dict[str, list[str]]:
     return {name: [v[1:] if v.startswith("\n") else v for v in values] for name, values in parser.values.items()}
 
 
-__all__ = ["FUZZ", "assert_answered", "junk", "nasty_number", "nasty_text", "same_text", "shown_values"]
+__all__ = [
+    "FUZZ",
+    "assert_answered",
+    "json_text",
+    "junk",
+    "nasty_number",
+    "nasty_text",
+    "same_text",
+    "shown_values",
+]

@@ -6,18 +6,22 @@ paths are mostly unknown (404); the fixture's proposal and its stakeholders are 
 database, so that some requests get past the lookups into the services.
 """
 
+import json
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from accounts.models import ApiToken
 from stakeholders.services import stake_roles, stakeholder_add
 from tests.conftest import membership
+from tests.fuzz.conftest import FUZZ, json_text
 
 
 @pytest.fixture
@@ -73,3 +77,30 @@ def test_the_token_the_fuzzing_uses_gets_past_authentication(api_schema, api_tok
     url = f"/api/proposals/{world.proposal.pk}"
     assert Client().get(url, headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
     assert Client().get(url).status_code == 401
+
+
+# Text fields of the API's inputs, with what a JSON client can send and a form cannot (lone
+# surrogates): never a 5xx, and a refusal names the field that holds the bad text.
+TEXT_BODIES = {
+    "/api/proposals": {"title": "t", "problem": "p"},
+    "/api/proposals/{pk}/stakeholders": {"name": "Pat", "email": "pat@example.test", "role": "product"},
+    "/api/proposals/{pk}/review": {"action": "withdraw", "reason": ""},
+    "/api/proposals/{pk}/answers": {"answers": {"problem_statement": ""}},
+}
+
+
+@FUZZ
+@given(where=st.sampled_from(list(TEXT_BODIES)), text=json_text, data=st.data())
+def test_text_the_api_is_sent_is_kept_or_refused_by_name(world, api_token, where, text, data):
+    body = json.loads(json.dumps(TEXT_BODIES[where]))
+    holder = body.get("answers", body)
+    field = data.draw(st.sampled_from(sorted(holder)))
+    holder[field] = text
+    url = where.format(pk=world.proposal.pk)
+    method = "put" if where.endswith("answers") else "post"
+    response = getattr(Client(raise_request_exception=False), method)(
+        url, json.dumps(body), content_type="application/json", headers={"Authorization": f"Bearer {api_token}"}
+    )
+    assert response.status_code < 500, response.content[:1000]
+    if response.status_code == 422 and any(0xD800 <= ord(c) <= 0xDFFF or c == "\x00" for c in text):
+        assert field in response.content.decode(), response.content[:1000]

@@ -20,7 +20,7 @@ from assessments.models import Answer, Assessment
 from assessments.transfer import ImportRejected, import_proposals, parse_document
 from projects.models import Proposal
 from stakeholders.models import Conflict, Objective, Requirement, Stakeholder
-from tests.fuzz.conftest import FUZZ, nasty_text
+from tests.fuzz.conftest import FUZZ, json_text, nasty_text
 
 EXAMPLE = json.loads((Path(settings.BASE_DIR) / "docs" / "example-import.json").read_text())
 
@@ -31,11 +31,11 @@ json_leaf = st.one_of(
     st.integers(),
     st.integers(min_value=2**63, max_value=2**200),
     st.floats(allow_nan=False),
-    nasty_text,
+    json_text,
 )
 json_value = st.recursive(
     json_leaf,
-    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(nasty_text, children, max_size=3)),
+    lambda children: st.one_of(st.lists(children, max_size=3), st.dictionaries(json_text, children, max_size=3)),
     max_leaves=8,
 )
 
@@ -72,7 +72,7 @@ def mutated_documents(draw):
         elif operation == "delete":
             del parent[last]
         elif isinstance(parent, dict):
-            parent[draw(nasty_text)] = draw(json_value)
+            parent[draw(json_text)] = draw(json_value)
         else:
             parent.append(draw(json_value))
     return doc
@@ -85,6 +85,8 @@ def assert_imports_or_refuses(world, data) -> None:
     except ImportRejected as rejected:
         assert rejected.errors, "a refusal must say why"
         assert all(isinstance(error, str) and error for error in rejected.errors)
+        for error in rejected.errors:
+            error.encode("utf-8")  # printable and renderable: no lone surrogate quoted back
         assert counts() == before, "a refused file wrote something"
     else:
         assert len(imported) == len(data["proposals"])
