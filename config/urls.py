@@ -8,6 +8,8 @@ from accounts import views as account_views
 from assessments.report_views import report_library_view
 from assessments.stakeholder_views import requirements_link_view, stakeholder_questionnaire_view
 from config.api import api
+from config.health import health_view, live_view
+from config.metrics import metrics_view
 from projects import member_views
 from stakeholders.review_views import review_policy_view, review_view
 
@@ -24,6 +26,12 @@ def ping(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", home, name="home"),
     path("ping/", ping, name="ping"),
+    # Operations: probes and the metrics scrape (config/health.py, config/metrics.py); public, no session.
+    path("health/", health_view, name="health"),
+    path("health/live/", live_view, name="health_live"),
+    path("metrics/", metrics_view, name="metrics"),
+    # Before the admin's own URLs: its sign-in, throttled like ours, answers 429 when refused.
+    path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("login/", account_views.LoginView.as_view(), name="login"),

@@ -9,9 +9,48 @@ from django.test import Client
 
 from accounts.models import Membership, Organisation, Role, User
 from projects.models import Proposal, ProposalRevision
+from tests.cleanup import RUN_PREFIX, RunCleanup
 from tests.factories import MembershipFactory, OrganisationFactory, ProposalFactory, UserFactory
 
 REQUIRE_SERVICES = os.environ.get("MLFIT_REQUIRE_SERVICES") == "1"
+# What the run leaves in Redis and PostgreSQL, removed at its end (tests/cleanup.py).
+RUN_CLEANUP = RunCleanup()
+
+
+def pytest_sessionstart(session):
+    RUN_CLEANUP.start()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, noting the test databases it made, for the check at the end of the run."""
+    RUN_CLEANUP.remember_databases()
+    return django_db_setup
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(session, exitstatus):
+    # After the other implementations: pytest-django's teardown of the test databases has run.
+    result = yield
+    keepdb = bool(session.config.getoption("reuse_db", False)) and not session.config.getoption("create_db", False)
+    left = RUN_CLEANUP.finish(keepdb=keepdb)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [*left.problems]
+    if left.redis_leaks:
+        lines.append(
+            f"{len(left.redis_leaks)} Redis key(s) written outside the run's namespace or not deletable "
+            f"(give them the prefix {RUN_PREFIX}): {', '.join(left.redis_leaks[:20])}"
+        )
+    if left.databases_dropped:
+        lines.append(
+            "pytest-django could not drop the test database(s) "
+            f"{', '.join(left.databases_dropped)} (still in use); dropped with FORCE"
+        )
+    if lines and reporter is not None:
+        reporter.write_line("Test run leftovers: " + "; ".join(lines), red=True)
+    if left.redis_leaks or left.problems:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    return result
 
 
 @dataclass

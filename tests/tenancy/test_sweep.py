@@ -255,7 +255,11 @@ WEB: dict[str, Route] = {
 NOT_TENANT: dict[str, str] = {
     "home": "redirects to the proposal list; reads nothing",
     "ping": "the benchmark's baseline: no database, no template",
+    "health": "readiness probe: whether the database, cache, broker and a worker answer; no organisation's data",
+    "health_live": "liveness probe: answers 'ok' and reads nothing",
+    "metrics": "Prometheus totals across organisations; off unless MLFIT_METRICS_TOKEN is set, then token-only",
     "login": "signing in: no organisation yet",
+    "admin_login": "the Django admin's sign-in, throttled like ours: no organisation yet",
     "logout": "signing out",
     "password_change": "the signed-in person's own password",
     "password_change_done": "a static confirmation",
