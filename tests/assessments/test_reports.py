@@ -711,11 +711,12 @@ def test_the_detail_query_count_does_not_grow_with_the_stakeholders(world, quest
     client = world.client_for(world.member)
     few, many = detail_queries(3), detail_queries(12)
     assert len(few) == len(many), many
-    # (session, unless Redis caches it), user, membership with its organisation, the proposal
-    # with its owner, team and creator, and the report with who asked for it: the stakeholders
-    # are read from the report's frozen inputs and results, never from their tables.
+    # (session, unless Redis caches it), user with membership and organisation (one query:
+    # accounts.middleware.MemberMiddleware), the proposal with its owner, team and creator, and
+    # the report with who asked for it: the stakeholders are read from the report's frozen inputs
+    # and results, never from their tables.
     cached_sessions = settings.SESSION_ENGINE.endswith("cached_db")
-    assert len(many) == (4 if cached_sessions else 5), many
+    assert len(many) == (3 if cached_sessions else 4), many
 
 
 def test_results_name_the_approaches_and_leave_their_profiles_to_the_frozen_inputs(world, questionnaire_version):

@@ -134,7 +134,7 @@ def test_the_thread_query_count_does_not_grow_with_comments(world):
     for i in range(15):
         post(client, world, f"more {i}", parent=str(Comment.objects.order_by("pk").last().pk))
     Comment.objects.filter(body="one").update(edited_at="2026-01-01T00:00:00Z")
-    # (the session, unless Redis caches it), user, membership, proposal, the comments with their
-    # authors, their revisions
+    # (the session, unless Redis caches it), user with membership (one query), proposal, the
+    # comments with their authors, their revisions
     cached_sessions = settings.SESSION_ENGINE.endswith("cached_db")
-    assert queries() == few == (5 if cached_sessions else 6)
+    assert queries() == few == (4 if cached_sessions else 5)

@@ -98,10 +98,10 @@ def test_the_query_count_does_not_grow_with_the_data(world):
     ProposalFactory.create_batch(60, organisation=world.org, owner=world.member, team=team)
     many = queries()
     assert len(many) == len(few)
-    # (session, unless Redis caches it), user, membership with its organisation, count, team and
-    # owner choices (one UNION ALL), and the page of rows with owner and team joined.
+    # (session, unless Redis caches it), user with membership and organisation (one query), count,
+    # team and owner choices (one UNION ALL), and the page of rows with owner and team joined.
     cached_sessions = settings.SESSION_ENGINE.endswith("cached_db")
-    assert len(many) == (5 if cached_sessions else 6), many
+    assert len(many) == (4 if cached_sessions else 5), many
     assert Proposal.objects.count() == 61
 
 

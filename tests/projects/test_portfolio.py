@@ -353,13 +353,13 @@ def test_the_query_count_does_not_grow_with_the_data(world):
     many, many_filtered = queries(), queries({"stale": "on", "q": "agents", "sort": "value"})
     assert len(many) == len(few)
     assert len(many_filtered) == len(few_filtered) == len(few)
-    # (session, unless Redis caches it), user, membership with its organisation, team and owner
-    # choices (one UNION ALL), (on PostgreSQL, the organisation's portfolio clock), the grouped summary
+    # (session, unless Redis caches it), user with membership and organisation (one query), team
+    # and owner choices (one UNION ALL), (on PostgreSQL, the organisation's portfolio clock), the grouped summary
     # (counts, chart and paging total in one), the page of rows with owner and team joined, and
     # the review queue.
     cached_sessions = settings.SESSION_ENGINE.endswith("cached_db")
     clock = connection.vendor == "postgresql"
-    assert len(many) == (6 if cached_sessions else 7) + clock, many
+    assert len(many) == (5 if cached_sessions else 6) + clock, many
     assert Proposal.objects.filter(organisation=world.org).count() == 50
 
 
