@@ -133,8 +133,8 @@ def _answers_counted(questionnaire: Questionnaire, answers: dict[str, Any]) -> d
 def answers_counted(assessment: Assessment) -> dict[str, Any]:
     """An assessment's stored answers that count: none to a question hidden by the others.
 
-    Since answers_save drops those when it saves, this equals `answers_of` for answers saved by
-    it; answers stored before that (or by an import) may still hold hidden ones.
+    While an assessment is edited its hidden answers are kept (see answers_save); completing it
+    drops them, so for a completed assessment this equals `answers_of`.
     """
     return _answers_counted(engine_questionnaire(assessment.questionnaire), answers_of(assessment))
 
@@ -144,17 +144,19 @@ def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: d
     """Save the answers given, each on its own: one bad answer does not stop the others.
 
     A blank answer clears a stored one. Keys not in the questionnaire are refused by name.
-    Answers to questions that the answers now hide (given in `raw`, or stored and hidden by a
-    change in `raw`) are dropped, and returned in `saved` as None: they do not count (the engine
-    ignores them), and kept they would reach report inputs, exports and the audit trail as if
-    they did.
+    An answer to a question that the other answers now hide is kept while the assessment is
+    edited: it does not count (the engine, the conflict facts, the stakeholder requirements and
+    the report inputs read only the answers that count), and a person who changes an answer and
+    changes it back, or an upgrade that asks a question again, gets the follow-up answers back
+    instead of typing them again. Completing the assessment drops them (assessment_complete).
     """
     if not assessment.is_editable:
         raise AssessmentError("This assessment is completed; start a new round to change answers.")
     saved: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    before = answers_of(assessment)
-    after = dict(before)
+    before = dict(
+        Answer.objects.filter(assessment=assessment, question_key__in=list(raw)).values_list("question_key", "value")
+    )
     for key, value in raw.items():
         if not questionnaire.has_question(key):
             errors[key] = f"{key}: no such question in this questionnaire"
@@ -165,20 +167,12 @@ def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: d
             errors[key] = exc.message
             continue
         if clean is None:
-            after.pop(key, None)
-        else:
-            after[key] = clean
-        saved[key] = clean
-    counted = _answers_counted(questionnaire, after)
-    saved.update(dict.fromkeys(sorted(after.keys() - counted.keys())))
-    for key, value in saved.items():
-        if value is None:
-            if key in before:
-                Answer.objects.filter(assessment=assessment, question_key=key).delete()
+            Answer.objects.filter(assessment=assessment, question_key=key).delete()
         else:
             Answer.objects.update_or_create(
-                assessment=assessment, question_key=key, defaults={"value": value, "answered_by": by}
+                assessment=assessment, question_key=key, defaults={"value": clean, "answered_by": by}
             )
+        saved[key] = clean
     Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())
     if saved:
         proposal_inputs_changed(proposal_id=assessment.proposal_id)
@@ -267,6 +261,22 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
     missing = missing_required(questionnaire, answers)
     if missing:
         raise AssessmentError(f"{len(missing)} required question(s) still need an answer.")
+    # The answers are final now: those to questions the others hide count for nothing, and kept
+    # they would reach exports, new rounds and the audit trail as if they did.
+    hidden = sorted(answers.keys() - _answers_counted(questionnaire, answers).keys())
+    if hidden:
+        Answer.objects.filter(assessment=assessment, question_key__in=hidden).delete()
+        audit_record(
+            organisation=assessment.organisation,
+            proposal=assessment.proposal,
+            obj=assessment,
+            object_type="stakeholder answers" if assessment.stakeholder_id else "suitability answers",
+            action="answers.hidden_dropped",
+            actor=by,
+            before={key: answers[key] for key in hidden},
+            after=dict.fromkeys(hidden),
+        )
+        answers = {key: value for key, value in answers.items() if key not in hidden}
     result = result_to_dict(questionnaire, answers)
     assessment.result = result
     assessment.verdict = result["verdict"]
@@ -308,8 +318,11 @@ def _copy_answers(
     by: User,
     reask: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[list[str], list[str]]:
-    """Carry answers over by question key; those to ask again, that no longer fit, or to questions
-    the carried answers hide in this questionnaire are dropped."""
+    """Carry answers over by question key; those to ask again or that no longer fit are dropped.
+
+    An answer to a question the carried answers hide is carried too: asking a question again (an
+    upgrade) hides its follow-ups until it is answered, and their answers must be there then.
+    """
     dropped = []
     carried: dict[str, Any] = {}
     for key, value in answers_of(source).items():
@@ -323,12 +336,10 @@ def _copy_answers(
             continue
         if clean is not None:
             carried[key] = clean
-    counted = _answers_counted(questionnaire, carried)
-    dropped.extend(key for key in carried if key not in counted)
     Answer.objects.bulk_create(
-        Answer(assessment=target, question_key=key, value=value, answered_by=by) for key, value in counted.items()
+        Answer(assessment=target, question_key=key, value=value, answered_by=by) for key, value in carried.items()
     )
-    return list(counted), dropped
+    return list(carried), dropped
 
 
 def _question_signature(question: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
-"""Answers to questions hidden by the other answers are dropped when answers are saved (the wizard,
-the API, the stakeholder questionnaire, a new round), and never reach a report's inputs; a report
-whose answers had none hidden keeps its inputs' hash."""
+"""Answers to questions hidden by the other answers never count and never reach a report's inputs
+(a report whose answers had none hidden keeps its inputs' hash). While an assessment is edited
+they are kept, so changing an answer and changing it back, or an upgrade that asks a question
+again, loses nothing; completing the assessment drops them, recorded in the audit trail."""
 
 import pytest
 from django.test import Client
@@ -28,34 +29,32 @@ def stored(assessment) -> dict:
     return dict(Answer.objects.filter(assessment=assessment).values_list("question_key", "value"))
 
 
-def test_an_answer_hidden_by_a_change_in_the_wizard_is_dropped_and_the_drop_recorded(world, assessed):
+def test_an_answer_hidden_by_a_change_in_the_wizard_is_kept_until_completion_then_dropped(world, assessed):
     url = reverse("assessments:section", args=[world.proposal.pk, assessed.pk, "data"])
     response = world.client_for(world.owner).post(url, {"_shown": ["has_data"], "has_data": "no"})
     assert response.status_code == 302
     answers = stored(assessed)
     assert answers["has_data"] == "no"
-    assert "labelled_examples" not in answers
-    entry = AuditEntry.objects.filter(action="answers.saved").latest("pk")
+    assert answers["labelled_examples"] == 8000  # kept, counting for nothing, while editing
+    completed = assessment_complete(assessment=assessed, by=world.owner)
+    assert "labelled_examples" not in stored(completed)
+    entry = AuditEntry.objects.filter(action="answers.hidden_dropped").latest("pk")
     assert entry.before["labelled_examples"] == 8000 and entry.after["labelled_examples"] is None
 
 
-def test_an_answer_posted_to_a_question_its_own_post_hides_is_not_stored(world, assessed):
-    url = reverse("assessments:section", args=[world.proposal.pk, assessed.pk, "data"])
-    world.client_for(world.owner).post(
-        url, {"_shown": ["has_data", "labelled_examples"], "has_data": "no", "labelled_examples": "500"}
-    )
-    assert "labelled_examples" not in stored(assessed)
-
-
-def test_the_api_drops_hidden_answers_too(world, questionnaire_version):
-    assessment = answers_put(proposal=world.proposal, raw={"has_data": "no", "labelled_examples": 500}, by=world.owner)
-    assert stored(assessment) == {"has_data": "no"}
-
-
-def test_a_hidden_answer_that_becomes_shown_again_is_asked_again(world, assessed):
+def test_changing_an_answer_and_back_loses_nothing(world, assessed):
     answers_put(proposal=world.proposal, raw={"has_data": "no"}, by=world.owner)
     answers_put(proposal=world.proposal, raw={"has_data": "yes"}, by=world.owner)
-    assert "labelled_examples" not in stored(assessed)
+    assert stored(assessed)["labelled_examples"] == 8000
+
+
+def test_completing_through_the_api_drops_hidden_answers_too(world, questionnaire_version):
+    answers = {**typical_answers(), "has_data": "no", "labelled_examples": 500}
+    assessment = answers_put(proposal=world.proposal, raw=answers, by=world.owner)
+    assert stored(assessment)["labelled_examples"] == 500
+    completed = assessment_complete(assessment=assessment, by=world.owner)
+    assert "labelled_examples" not in stored(completed)
+    assert "labelled_examples" not in completed.result["unknowns"]
 
 
 def test_the_stakeholder_questionnaire_drops_a_target_for_a_dimension_they_do_not_care_about(world):
@@ -70,8 +69,10 @@ def test_the_stakeholder_questionnaire_drops_a_target_for_a_dimension_they_do_no
         path, {"_shown": ["latency_priority", "latency_target"], "latency_priority": "must", "latency_target": "100"}
     )
     Client().post(path, {"_shown": ["latency_priority"], "latency_priority": "none"})
+    # The target stays stored (hidden, counting for nothing) but states no requirement.
     answers = answers_of(Assessment.objects.get(stakeholder=stakeholder))
-    assert answers == {"latency_priority": "none"}
+    assert answers["latency_priority"] == "none"
+    assert not stakeholder.requirements.filter(dimension="latency").exists()
 
 
 def legacy_hidden_answer(assessment) -> None:
@@ -102,11 +103,12 @@ def test_answers_without_hidden_ones_give_the_same_inputs_as_before(world, asses
     assert "labelled_examples" in inputs["suitability"]["answers"]
 
 
-def test_a_new_round_does_not_carry_a_hidden_answer_over(world, assessed):
+def test_a_hidden_answer_carried_into_a_new_round_counts_for_nothing_and_goes_at_completion(world, assessed):
     answers_put(proposal=world.proposal, raw={"has_data": "no"}, by=world.owner)
     completed = assessment_complete(assessment=assessed, by=world.owner)
     legacy_hidden_answer(completed)
     new_round = assessment_start(proposal=world.proposal, by=world.owner)
     assert new_round.pk != completed.pk
-    assert "labelled_examples" not in stored(new_round)
     assert stored(new_round)["has_data"] == "no"
+    assert "labelled_examples" not in report_inputs(proposal=world.proposal)["suitability"]["answers"]
+    assert "labelled_examples" not in stored(assessment_complete(assessment=new_round, by=world.owner))
