@@ -139,6 +139,11 @@ def answers_counted(assessment: Assessment) -> dict[str, Any]:
     return _answers_counted(engine_questionnaire(assessment.questionnaire), answers_of(assessment))
 
 
+def _answers_kind(assessment: Assessment) -> str:
+    """How the audit trail names an assessment's answers."""
+    return "stakeholder answers" if assessment.stakeholder_id else "suitability answers"
+
+
 @transaction.atomic
 def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: dict[str, Any], by: User) -> SaveOutcome:
     """Save the answers given, each on its own: one bad answer does not stop the others.
@@ -180,7 +185,7 @@ def answers_save(*, assessment: Assessment, questionnaire: Questionnaire, raw: d
             organisation=assessment.organisation,
             proposal=assessment.proposal,
             obj=assessment,
-            object_type="stakeholder answers" if assessment.stakeholder_id else "suitability answers",
+            object_type=_answers_kind(assessment),
             action="answers.saved",
             actor=by,
             actor_label="" if by else "a stakeholder, through their link",
@@ -270,7 +275,7 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
             organisation=assessment.organisation,
             proposal=assessment.proposal,
             obj=assessment,
-            object_type="stakeholder answers" if assessment.stakeholder_id else "suitability answers",
+            object_type=_answers_kind(assessment),
             action="answers.hidden_dropped",
             actor=by,
             before={key: answers[key] for key in hidden},

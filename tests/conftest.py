@@ -99,19 +99,6 @@ def deferred_triggers_fire_at_once(request):
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-@pytest.fixture(autouse=True)
-def sign_in_counts_start_at_zero():
-    """Every test and browser signs in from the same address, and the throttle's counts live in
-    the cache for the whole run: without this, the failures one test makes on purpose (the fuzz
-    tests post junk to the sign-in form) would lock later tests out, or not, at random."""
-    from django.core.cache import cache
-
-    from accounts.throttle import _key
-
-    addresses = ["127.0.0.1", "::1", ""]
-    cache.delete_many([_key(f"{scope}:ip", address) for scope in ("login", "reset") for address in addresses])
-
-
 @pytest.fixture
 def world(db) -> World:
     org = OrganisationFactory(name="Acme", slug="acme")

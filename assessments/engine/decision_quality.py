@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-VERDICTS = ("good_fit", "fit_with_caveats", "not_a_fit")
+from .schema import VERDICTS
+
 RECALL_GOAL = 0.9
 CASE_KEYS = ("id", "title", "source", "tags", "expected_verdict", "deciding", "why")
 CASE_OPTIONAL_KEYS = ("judgement_calls",)

@@ -659,59 +659,53 @@ def _bands(raw: object, where: str) -> tuple[Band, ...]:
     return tuple(bands)
 
 
-def _blockers(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[Blocker, ...]:
-    blockers: list[Blocker] = []
+def _keyed(
+    raw_list: list[Any], name: str, noun: str, *, required: set[str], optional: set[str]
+) -> list[tuple[Mapping[str, Any], str, str]]:
+    """Each item of a list of keyed entries (blockers, gates) checked for its fields and for a key
+    used once, with its key and the `where` its errors name."""
+    items: list[tuple[Mapping[str, Any], str, str]] = []
     for i, raw in enumerate(raw_list):
-        where = f"blockers[{i}]"
-        _check_keys(
-            _mapping(raw, where),
-            where,
-            required={"key", "label", "when", "reason", "next_step"},
-            optional={"source"},
-        )
+        where = f"{name}[{i}]"
+        _check_keys(_mapping(raw, where), where, required={"key", *required}, optional=optional)
         key = _str(raw, "key", where)
-        where = f"blocker '{key}'"
-        if any(b.key == key for b in blockers):
-            raise ValueError(f"{where}: duplicate blocker key")
-        blockers.append(
-            Blocker(
-                key=key,
-                label=_str(raw, "label", where),
-                when=_condition(raw["when"], f"{where}: when", questions, later=set()),
-                reason=_template(raw, "reason", where, questions),
-                next_step=_template(raw, "next_step", where, questions),
-                source=_str(raw, "source", where, required=False),
-            )
+        where = f"{noun} '{key}'"
+        if any(k == key for _, k, _ in items):
+            raise ValueError(f"{where}: duplicate {noun} key")
+        items.append((raw, key, where))
+    return items
+
+
+def _blockers(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[Blocker, ...]:
+    return tuple(
+        Blocker(
+            key=key,
+            label=_str(raw, "label", where),
+            when=_condition(raw["when"], f"{where}: when", questions, later=set()),
+            reason=_template(raw, "reason", where, questions),
+            next_step=_template(raw, "next_step", where, questions),
+            source=_str(raw, "source", where, required=False),
         )
-    return tuple(blockers)
+        for raw, key, where in _keyed(
+            raw_list, "blockers", "blocker", required={"label", "when", "reason", "next_step"}, optional={"source"}
+        )
+    )
 
 
 def _gates(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[Gate, ...]:
-    gates: list[Gate] = []
-    for i, raw in enumerate(raw_list):
-        where = f"gates[{i}]"
-        _check_keys(
-            _mapping(raw, where),
-            where,
-            required={"key", "label", "when", "caveat", "must_be_true", "owner", "source"},
-            optional=set(),
+    required = {"label", "when", "caveat", "must_be_true", "owner", "source"}
+    return tuple(
+        Gate(
+            key=key,
+            label=_str(raw, "label", where),
+            when=_condition(raw["when"], f"{where}: when", questions, later=set()),
+            caveat=_template(raw, "caveat", where, questions),
+            must_be_true=_str(raw, "must_be_true", where),
+            owner=_str(raw, "owner", where),
+            source=_str(raw, "source", where),
         )
-        key = _str(raw, "key", where)
-        where = f"gate '{key}'"
-        if any(g.key == key for g in gates):
-            raise ValueError(f"{where}: duplicate gate key")
-        gates.append(
-            Gate(
-                key=key,
-                label=_str(raw, "label", where),
-                when=_condition(raw["when"], f"{where}: when", questions, later=set()),
-                caveat=_template(raw, "caveat", where, questions),
-                must_be_true=_str(raw, "must_be_true", where),
-                owner=_str(raw, "owner", where),
-                source=_str(raw, "source", where),
-            )
-        )
-    return tuple(gates)
+        for raw, key, where in _keyed(raw_list, "gates", "gate", required=required, optional=set())
+    )
 
 
 def _rules(
