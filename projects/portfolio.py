@@ -7,7 +7,7 @@ what the proposal list would show the same person.
 
 import hashlib
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -180,6 +180,8 @@ class PortfolioSummary:
     chart_svg: str = ""  # safe markup: numbers and our own labels only (portfolio_chart.svg)
     # The chart's cells again, as rows for the table that stands in for it (accessibility).
     chart_rows: list[portfolio_chart.Cell] = field(default_factory=list)
+    # Where this summary is cached; None when it is counted every time.
+    cache_key: str | None = None
 
 
 # How long a cached summary is kept: its key changes with every change anyway (the clock), so
@@ -210,42 +212,44 @@ def _chart_cell() -> Any:
     )
 
 
-def _grouped(queryset: QuerySet[Proposal], *, cutoff: datetime, organisation_id: int | None) -> list[dict[str, Any]]:
-    """Rows of (state, verdict, chart cell) with their counts and stale counts.
-
-    The ORM builds the filtered rows (visibility, filters, search); the grouping wraps them in SQL
-    of its own, for one reason: PostgreSQL cannot estimate how many chart cells there are (the
-    cell mixes two columns with thousands of values each), guesses tens of thousands of groups, and
-    sorts 100,000 rows on disk to group them. Behind OFFSET 0 it takes its default estimate
-    instead, and hashes: a few hundred groups in memory, twice as fast.
-    """
+def _grouped_sql(queryset: QuerySet[Proposal], *, cutoff: datetime) -> tuple[str, Any]:
+    """The filtered rows to group: (state, verdict, chart cell, stale), built by the ORM
+    (visibility, filters, search)."""
     inner = (
         queryset.order_by()
         .annotate(chart_cell=_chart_cell(), is_stale=ExpressionWrapper(stale_q(cutoff), BooleanField()))
         .values("status", "suitability_verdict", "chart_cell", "is_stale")
     )
-    sql, params = inner.query.sql_with_params()
-    names = ("status", "suitability_verdict", "chart_cell", "n", "stale")
-    if connection.vendor != "postgresql" or organisation_id is None:
-        # SQLite has no clock to say when a cached summary is out of date: always count.
-        fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-        return [dict(zip(names, row, strict=True)) for row in _group(sql, params, fence=fence)]
-    # The grouping reads every proposal of the organisation (50 ms at 100,000), so its rows are
-    # cached under the exact query (organisation, who is looking, filters, cutoff) and the
-    # organisation's clock, which PostgreSQL moves whenever a proposal, its readers or a team's
-    # members change. The clock is read first: a change committed meanwhile then lands in a
-    # summary filed under the older number, which the next request no longer asks for.
+    return inner.query.sql_with_params()
+
+
+def summary_cache_key(*, organisation_id: int, question: str) -> str | None:
+    """Where the summary of one question (who is looking, the filters, the cutoff) is cached, or
+    None when it must always be counted.
+
+    The grouping reads every proposal of the organisation (50 ms at 100,000), so its summary is
+    cached under the question and the organisation's clock, which PostgreSQL moves whenever a
+    proposal, its readers or a team's members change. The clock is read first: a change committed
+    meanwhile then lands in a summary filed under the older number, which the next request no
+    longer asks for. SQLite has no clock to say when a cached summary is out of date.
+    """
+    if connection.vendor != "postgresql":
+        return None
     version = PortfolioClock.objects.filter(organisation_id=organisation_id).values_list("version", flat=True).first()
-    digest = hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()[:32]
-    key = f"portfolio:{organisation_id}:{version or 0}:{digest}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = _group(sql, params, fence=" OFFSET 0")
-        cache.set(key, rows, SUMMARY_CACHE_SECONDS)
-    return [dict(zip(names, row, strict=True)) for row in rows]
+    digest = hashlib.sha256(question.encode()).hexdigest()[:32]
+    return f"portfolio:{organisation_id}:{version or 0}:{digest}"
 
 
-def _group(sql: str, params: Any, *, fence: str) -> list[tuple]:
+def _group(sql: str, params: Any) -> list[tuple]:
+    """Rows of (state, verdict, chart cell) with their counts and stale counts.
+
+    The grouping wraps the ORM's SQL in SQL of its own, for one reason: PostgreSQL cannot
+    estimate how many chart cells there are (the cell mixes two columns with thousands of values
+    each), guesses tens of thousands of groups, and sorts 100,000 rows on disk to group them.
+    Behind OFFSET 0 it takes its default estimate instead, and hashes: a few hundred groups in
+    memory, twice as fast.
+    """
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT status, suitability_verdict, chart_cell, COUNT(*), COUNT(*) FILTER (WHERE is_stale)"  # noqa: S608
@@ -256,30 +260,52 @@ def _group(sql: str, params: Any, *, fence: str) -> list[tuple]:
 
 
 def portfolio_summary(
-    queryset: QuerySet[Proposal], *, cutoff: datetime, organisation_id: int | None = None
+    queryset: QuerySet[Proposal], *, cutoff: datetime, cache_key: str | None = None
 ) -> PortfolioSummary:
     """Counts by state and verdict, the chart's grid and the stale counts: one grouped query.
 
     One scan of the filtered proposals grouped by (state, verdict, chart cell), with the stale
     counts as filtered aggregates: at 100,000 proposals this returns a few hundred rows, and the
     rest is summed here. Its total also serves as the table's count, so paging costs no COUNT(*).
+    Cached under `cache_key` (summary_cache_key) when there is one.
     Every column it reads is in proposal_portfolio_idx (migration 0007), so PostgreSQL can answer
     from the index alone, reading only this organisation's entries.
     """
-    grouped = _grouped(queryset, cutoff=cutoff, organisation_id=organisation_id)
+    summary = cache.get(cache_key) if cache_key else None
+    if summary is None:
+        summary = _summarise(_group(*_grouped_sql(queryset, cutoff=cutoff)))
+        summary.cache_key = cache_key
+        if cache_key:
+            cache.set(cache_key, summary, SUMMARY_CACHE_SECONDS)
+    return summary
+
+
+def cached_html(summary: PortfolioSummary, part: str, render: Callable[[], str]) -> str:
+    """HTML that depends only on what the summary counts and on `part` (the page, sort and
+    links), cached beside the summary under the same clock: rendered once per change."""
+    if not summary.cache_key:
+        return render()
+    key = f"{summary.cache_key}:html:{hashlib.sha256(part.encode()).hexdigest()[:32]}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, SUMMARY_CACHE_SECONDS)
+    return html
+
+
+def _summarise(grouped: list[tuple]) -> PortfolioSummary:
     summary = PortfolioSummary()
     cross: dict[str, dict[str, int]] = {}
-    for group in grouped:
-        n = group["n"]
+    for status, verdict, chart_cell, n, stale in grouped:
         summary.total += n
-        summary.stale += group["stale"]
-        verdict = group["suitability_verdict"] if group["suitability_verdict"] in VERDICTS else ""
-        row = cross.setdefault(group["status"], dict.fromkeys(VERDICTS, 0))
+        summary.stale += stale
+        verdict = verdict if verdict in VERDICTS else ""
+        row = cross.setdefault(status, dict.fromkeys(VERDICTS, 0))
         row[verdict] += n
-        if group["chart_cell"] is None:
+        if chart_cell is None:
             summary.unplotted += n
         else:
-            key = divmod(int(group["chart_cell"]), CELL_BASE)
+            key = divmod(int(chart_cell), CELL_BASE)
             summary.bins[key] = summary.bins.get(key, 0) + n
     for status in ProposalStatus.values:
         if status in cross:

@@ -6,7 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from accounts.models import Role
 from accounts.tenancy import member_required
@@ -17,6 +19,7 @@ from projects.portfolio import (
     ROW_COLUMNS,
     VERDICT_LABELS,
     PortfolioFilters,
+    cached_html,
     calibration_for,
     ordered,
     organisation_staleness_set,
@@ -28,6 +31,7 @@ from projects.portfolio import (
     portfolio_summary,
     review_queue,
     stale_cutoff,
+    summary_cache_key,
 )
 from projects.views import can_edit, get_proposal_for_member
 
@@ -62,27 +66,45 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
     queryset = portfolio_queryset(
         organisation=request.organisation, filters=filters, user=request.user, is_admin=is_admin, cutoff=cutoff
     )
-    summary = portfolio_summary(queryset, cutoff=cutoff, organisation_id=request.organisation.pk)
-    paginator = Paginator(ordered(queryset, filters.sort).values(*ROW_COLUMNS), PAGE_SIZE)
-    # The summary's grouped query already counted the filtered proposals: no second COUNT(*).
-    paginator.count = summary.total
-    page = paginator.get_page(request.GET.get("page"))
+    # The question the summary answers: who is looking (admins see everything), filters, cutoff.
+    question = f"{'all' if is_admin else request.user.pk}|{filters!r}|{cutoff.isoformat()}"
+    summary = portfolio_summary(
+        queryset, cutoff=cutoff, cache_key=summary_cache_key(organisation_id=request.organisation.pk, question=question)
+    )
     query = request.GET.copy()
     query.pop("page", None)
+
+    def results() -> str:
+        paginator = Paginator(ordered(queryset, filters.sort).values(*ROW_COLUMNS), PAGE_SIZE)
+        # The summary's grouped query already counted the filtered proposals: no second COUNT(*).
+        paginator.count = summary.total
+        page = paginator.get_page(request.GET.get("page"))
+        context = {
+            "form": form,
+            "summary": summary,
+            "page": page,
+            "rows": portfolio_rows(page.object_list, cutoff=cutoff),
+            "query": query.urlencode(),
+            "max_age_days": request.organisation.assessment_max_age_days,
+        }
+        return render_to_string("projects/_portfolio_results.html", context)
+
+    # The totals, chart and table read only what the summary counts (its cache key holds the
+    # organisation's clock, who is looking, the filters and the cutoff), plus the page and sort in
+    # the query string: rendered once per change rather than on every visit (two thirds of the
+    # page's time at 10,000 proposals). Invalid filters are shown, never cached.
+    html = cached_html(summary, request.GET.urlencode(), results) if valid else results()
+    if request.htmx and request.htmx.target == "portfolio-results":
+        return HttpResponse(html, status=200 if valid else 400)
     context = {
         "form": form,
         "summary": summary,
-        "page": page,
-        "rows": portfolio_rows(page.object_list, cutoff=cutoff),
+        "results": mark_safe(html),  # noqa: S308 - our own template's output, escaped there
         "query": query.urlencode(),
         "queue": review_queue(organisation=request.organisation, user=request.user, is_admin=is_admin),
-        "max_age_days": request.organisation.assessment_max_age_days,
         "is_admin": is_admin,
     }
-    template = "projects/portfolio.html"
-    if request.htmx and request.htmx.target == "portfolio-results":
-        template += "#results"
-    return render(request, template, context, status=200 if valid else 400)
+    return render(request, "projects/portfolio.html", context, status=200 if valid else 400)
 
 
 @member_required()

@@ -380,6 +380,9 @@ def test_the_summary_is_cached_until_anything_it_counts_changes(world):
         with CaptureQueriesContext(connection) as captured:
             page = client.get(URL)
         counted = sum("COUNT(*) FILTER" in q["sql"] for q in captured.captured_queries)
+        # The table's page of rows is read with the count, and cached with it as rendered HTML.
+        table = sum("open_conflicts_severity" in q["sql"] for q in captured.captured_queries)
+        assert table == counted, captured.captured_queries
         return counted, page.content.decode()
 
     def clock() -> int:
