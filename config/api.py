@@ -4,9 +4,9 @@ from ninja.errors import ValidationError
 
 from accounts.api_auth import TokenAuth
 from accounts.inputs import InputRefused
-from assessments.api import router as assessments_router
 from projects.api import router as projects_router
 from stakeholders.api import router as review_router
+from suitability.api import router as assessments_router
 
 # No parser of our own: text and ids in the input schemas are checked field by field by
 # accounts.inputs' types (OneLine, MultiLine, CleanJson, Id), so a refusal is a 422 naming the

@@ -5,12 +5,12 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from accounts import views as account_views
-from assessments.report_views import report_library_view
-from assessments.stakeholder_views import requirements_link_view, stakeholder_questionnaire_view
 from config.api import api
 from config.health import health_view, live_view
 from config.metrics import metrics_view
 from projects import member_views
+from reports.views import report_library_view
+from stakeholders.questionnaire_views import requirements_link_view, stakeholder_questionnaire_view
 from stakeholders.review_views import review_policy_view, review_view
 
 
@@ -52,9 +52,9 @@ urlpatterns = [
     path("accounts/tokens/<int:pk>/revoke/", member_views.api_token_revoke_view, name="api_token_revoke"),
     path("accounts/", include("accounts.urls")),
     path("proposals/", include("projects.urls")),
-    path("proposals/<int:pk>/assessment/", include("assessments.urls")),
+    path("proposals/<int:pk>/assessment/", include("suitability.urls")),
     path("proposals/<int:pk>/stakeholders/", include("stakeholders.urls")),
-    path("proposals/<int:pk>/reports/", include("assessments.report_urls")),
+    path("proposals/<int:pk>/reports/", include("reports.urls")),
     path("proposals/<int:pk>/review/", review_view, name="review"),
     path("review-policy/", review_policy_view, name="review_policy"),
     path("reports/", report_library_view, name="report_library"),

@@ -77,7 +77,7 @@ class OutboxItem(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due_idx"),
             # The pages' status lines and the report sweep: the latest item about one thing.
             models.Index(fields=["ref", "-created_at"], name="outbox_ref_latest_idx"),
-            # The report sweep: PDF jobs sent a while ago whose PDF never came (assessments.reports).
+            # The report sweep: PDF jobs sent a while ago whose PDF never came (reports.services).
             models.Index(fields=["status", "sent_at"], name="outbox_status_sent_idx"),
         ]
 

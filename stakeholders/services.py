@@ -19,6 +19,10 @@ from outbox.services import outbox_email
 from projects.audit import audit_record
 from projects.models import Proposal
 from projects.services import proposal_grant_access, proposal_inputs_changed, proposal_set_conflict_summary
+from questionnaires.engine import effective_answers, missing_required
+from questionnaires.models import Assessment, AssessmentStatus
+from questionnaires.services import AssessmentError, answers_of
+from questionnaires.versions import engine_questionnaire, latest_version
 from stakeholders import conflicts as detector
 from stakeholders.models import (
     DEFAULT_SIGNOFF_ROLES,
@@ -32,6 +36,7 @@ from stakeholders.models import (
     Stakeholder,
     StakeRole,
 )
+from stakeholders.questionnaire import STAKEHOLDER_KEY, requirements_from_answers
 
 PROFILES_PATH = Path(__file__).resolve().parent / "data" / "approach_profiles.yaml"
 LINK_MAX_AGE = timedelta(days=14)
@@ -427,3 +432,50 @@ def conflict_reopen(*, conflict: Conflict, rationale: str, by: User) -> Conflict
     )
     _summarise(conflict.proposal)
     return conflict
+
+
+# --- The stakeholder's requirements questionnaire ------------------------------------------------
+
+
+def stakeholder_assessment(*, stakeholder: Stakeholder, by: User | None) -> Assessment:
+    """The stakeholder's requirements questionnaire, started on the latest version if need be."""
+    current = (
+        Assessment.objects.filter(stakeholder=stakeholder)
+        .exclude(status=AssessmentStatus.SUPERSEDED)
+        .select_related("questionnaire")
+        .order_by("-created_at")
+        .first()
+    )
+    if current is not None:
+        return current
+    version = latest_version(STAKEHOLDER_KEY)
+    if version is None:
+        raise AssessmentError(
+            "No stakeholder questionnaire is published yet. An admin runs `manage.py load_questionnaires`."
+        )
+    return Assessment.objects.create(
+        organisation=stakeholder.organisation,
+        proposal=stakeholder.proposal,
+        stakeholder=stakeholder,
+        questionnaire=version,
+        started_by=by or stakeholder.proposal.owner,
+        current_section=engine_questionnaire(version).sections[0].key,
+    )
+
+
+@transaction.atomic
+def stakeholder_submit(*, assessment: Assessment, by: User | None) -> list[str]:
+    """Turn the answers into the stakeholder's requirements; returns missing required question keys.
+
+    A submitted questionnaire stays editable: a stakeholder may change their mind, and each
+    submission replaces their requirements and re-runs the conflict detector.
+    """
+    questionnaire = engine_questionnaire(assessment.questionnaire)
+    answers = answers_of(assessment)
+    missing = missing_required(questionnaire, answers)
+    if missing:
+        return [q.key for q in missing]
+    requirements, objectives = requirements_from_answers(effective_answers(questionnaire, answers))
+    requirements_replace(stakeholder=assessment.stakeholder, requirements=requirements, objectives=objectives, by=by)
+    Assessment.objects.filter(pk=assessment.pk).update(completed_at=timezone.now(), completed_by=by)
+    return []

@@ -1,13 +1,17 @@
 """Shared fixtures: one organisation with an owner, a member, a reviewer and an admin, and an
 outsider who belongs to another organisation (the healthchecks pattern, hc/test.py)."""
 
+import copy
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
 
-from accounts.models import Membership, Organisation, Role, User
+from accounts.models import ApiToken, Membership, Organisation, Role, User
 from projects.models import Proposal, ProposalRevision
 from tests.cleanup import RUN_PREFIX, RunCleanup
 from tests.factories import MembershipFactory, OrganisationFactory, ProposalFactory, UserFactory
@@ -70,6 +74,23 @@ class World:
         return client
 
 
+@contextmanager
+def celery_eager() -> Iterator[None]:
+    """Run `.delay()` in-process and let its exceptions through, for the length of the block.
+
+    Celery reads its config once, so this flips task_always_eager on the Celery app itself
+    (ARCHITECTURE.md, known traps).
+    """
+    from config.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    try:
+        yield
+    finally:
+        app.conf.update(task_always_eager=saved[0], task_eager_propagates=saved[1])
+
+
 @pytest.fixture(autouse=True)
 def jobs_run_in_process():
     """`.delay()` runs the job in the test's own process, with or without REDIS_URL.
@@ -77,12 +98,8 @@ def jobs_run_in_process():
     Without this, a run with REDIS_URL set (CI) would send emails and reports to a queue no worker
     reads. The tests that need a real worker switch this off themselves (tests/worker.py).
     """
-    from config.celery import app
-
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.update(task_always_eager=True, task_eager_propagates=True)
-    yield
-    app.conf.update(task_always_eager=saved[0], task_eager_propagates=saved[1])
+    with celery_eager():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -121,4 +138,80 @@ def membership(user: User, org: Organisation) -> Membership:
     return Membership.objects.get(user=user, organisation=org)
 
 
-__all__ = ["REQUIRE_SERVICES", "UserFactory", "World", "membership"]
+def session_queries() -> int:
+    """What reading a signed-in request's session costs: one query, or none when the sessions are
+    cached (cached_db, the setting when REDIS_URL is set, as in CI)."""
+    from django.conf import settings
+
+    return 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+
+
+@pytest.fixture
+def api(world) -> Callable[..., Client]:
+    """`api(user)`: a client calling the JSON API with a token of the user's membership in the
+    world's organisation (or in `org`)."""
+
+    def client_for(user: User, org: Organisation | None = None) -> Client:
+        _, raw = ApiToken.issue(membership=membership(user, org or world.org))
+        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    return client_for
+
+
+@pytest.fixture
+def questionnaire_version(db):
+    """The questionnaires loaded from their files, as a deployment does; the newest version."""
+    from questionnaires.versions import latest_version, sync_from_files
+
+    sync_from_files()
+    return latest_version()
+
+
+# Frozen inputs the engine reads (trade-off inputs without ids) -> its results.
+_ENGINE_RESULTS: dict[str, dict[str, Any]] = {}
+
+
+def _without_ids(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value
+
+
+def install_engine_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine and matplotlib take about a second a report, so the results of one set of frozen
+    inputs are computed once per test session (they are a pure function of those inputs, as
+    report_run's docstring says) and every other report with the same inputs reuses them.
+    Everything around the computation (statuses, attempts, the queue) runs for real."""
+    from reports import services as reports
+    from reports.services import inputs_hash
+
+    real = reports.compute_results
+
+    def compute_results(inputs: dict[str, Any], progress) -> dict[str, Any]:
+        # Only these parts reach the engine (reports.inputs.engine_inputs); database
+        # ids differ from test to test and change nothing but ids in the results.
+        key = inputs_hash(_without_ids({k: inputs.get(k) for k in ("suitability", "stakeholders", "approaches")}))
+        if key not in _ENGINE_RESULTS:
+            _ENGINE_RESULTS[key] = real(inputs, progress)
+        return copy.deepcopy(_ENGINE_RESULTS[key])
+
+    monkeypatch.setattr(reports, "compute_results", compute_results)
+
+
+@pytest.fixture
+def memo_engine(monkeypatch) -> None:
+    """Reports reuse the engine's results for inputs it has seen this session (install_engine_memo)."""
+    install_engine_memo(monkeypatch)
+
+
+__all__ = [
+    "REQUIRE_SERVICES",
+    "UserFactory",
+    "World",
+    "celery_eager",
+    "install_engine_memo",
+    "membership",
+    "session_queries",
+]

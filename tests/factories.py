@@ -1,7 +1,18 @@
+"""Factories for the models, and builders for the scenarios several test modules share."""
+
+from typing import Any
+
 import factory
 
 from accounts.models import Membership, Organisation, Role, Team, User
 from projects.models import Proposal
+from questionnaires.models import Assessment
+from reports.models import Report, ReportStatus
+from reports.services import report_request, report_run
+from stakeholders.models import Stakeholder
+from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
+from suitability.services import answers_put, assessment_complete
+from tests.typical_answers import typical_answers
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -54,3 +65,76 @@ class ProposalFactory(factory.django.DjangoModelFactory):
     problem = "Agents re-route a third of the tickets by hand."
     owner = factory.SubFactory(UserFactory)
     created_by = factory.SelfAttribute("owner")
+
+
+# --------------------------------------------------------------------------------------------
+# The report scenario: the support-ticket router assessed, three stakeholders, a report
+
+
+def req(dimension: str, op: str, value: Any, unit: str = "", *, weight: int = 3, metric: str = "", must=False):
+    """A requirement as the stakeholder questionnaire saves it."""
+    return {
+        "dimension": dimension,
+        "op": op,
+        "value": value,
+        "unit": unit,
+        "metric": metric,
+        "must_have": must,
+        "weight": weight,
+    }
+
+
+# Three stakeholders; Dana and Sam contradict each other on freshness (a conflict), but nobody's
+# must-have rules an approach out, so the report has a full ranking and a sensitivity analysis.
+PEOPLE = [
+    (
+        "Pat Product",
+        "product",
+        [req("latency", "<=", 200.0, "ms", weight=4), req("quality", ">=", 0.85, metric="precision", weight=5)],
+    ),
+    (
+        "Dana Platform",
+        "ml_platform",
+        [req("freshness", ">=", 30, "days"), req("cost", "<=", 2000, "per_month", weight=4)],
+    ),
+    ("Sam User", "end_users", [req("freshness", "<=", 7, "days", weight=2)]),
+]
+
+
+def add_stakeholder(proposal: Proposal, *, name: str, role: str, requirements: list[dict], by) -> Stakeholder:
+    roles = {r.key: r for r in stake_roles(organisation=proposal.organisation)}
+    email = f"{name.lower().replace(' ', '.')}@example.test"
+    stakeholder = stakeholder_add(
+        proposal=proposal,
+        role=roles[role],
+        by=by,
+        link_url=lambda s, raw: f"http://testserver/r/{raw}/",
+        name=name,
+        email=email,
+    )
+    requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=[], by=by)
+    return stakeholder
+
+
+def assess(proposal: Proposal, by, **answers: Any) -> Assessment:
+    """A completed suitability assessment: the support-ticket router's answers, with changes."""
+    assessment = answers_put(proposal=proposal, raw={**typical_answers(), **answers}, by=by)
+    return assessment_complete(assessment=assessment, by=by)
+
+
+def build_scenario(world, **answers: Any) -> None:
+    """The proposal assessed, with the three stakeholders of PEOPLE (needs the questionnaires loaded:
+    the `questionnaire_version` fixture)."""
+    assess(world.proposal, world.owner, **answers)
+    for name, role, requirements in PEOPLE:
+        add_stakeholder(world.proposal, name=name, role=role, requirements=requirements, by=world.owner)
+    world.proposal.refresh_from_db()
+
+
+def computed(proposal: Proposal, by) -> Report:
+    """The proposal's report for its current inputs, computed here (not through the queue)."""
+    report, _ = report_request(proposal=proposal, by=by)
+    report_run(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUCCEEDED, report.error
+    return report

@@ -3,20 +3,9 @@
 import pytest
 from django.test import Client
 
-from accounts.models import ApiToken
-from assessments.engine.bench import typical_answers
-from assessments.models import Answer, Assessment, AssessmentStatus
 from projects.models import Proposal, Visibility
-from tests.conftest import membership
-
-
-@pytest.fixture
-def api(world):
-    def client_for(user, org=None):
-        _, raw = ApiToken.issue(membership=membership(user, org or world.org))
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-    return client_for
+from questionnaires.models import Answer, Assessment, AssessmentStatus
+from tests.typical_answers import typical_answers
 
 
 def answers_url(world) -> str:

@@ -7,10 +7,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from assessments.approaches_db import approaches_from_file, approaches_latest, approaches_publish
-from assessments.models import ApproachSet
-from assessments.reports import report_request
-from tests.assessments.test_reports import build_scenario
+from approaches.models import ApproachSet
+from approaches.versions import approaches_from_file, approaches_latest, approaches_publish
+from reports.services import report_request
+from tests.factories import build_scenario
 
 
 def test_the_file_is_published_once_and_a_change_makes_a_new_version(db):
@@ -49,7 +49,7 @@ def test_the_admin_publishes_an_edit_as_a_new_version(admin_client):
     latest = approaches_latest()
     edited = copy.deepcopy(latest)
     edited["approaches"][0]["profile"]["size_mb"]["value"] = 3
-    url = reverse("admin:assessments_approachset_change", args=[ApproachSet.objects.get().pk])
+    url = reverse("admin:approaches_approachset_change", args=[ApproachSet.objects.get().pk])
     response = admin_client.post(url, {"definition": json.dumps(edited), "notes": "Smaller build"})
     assert response.status_code == 302
     assert list(ApproachSet.objects.values_list("version", flat=True)) == [2, 1]

@@ -1,17 +1,25 @@
-"""Data migrations that fill in what the projects app records from assessments (run here through
-the current app registry: they only use apps.get_model)."""
+"""Data migrations that fill in what the projects app records from assessments, run here with the
+models as they were at that migration (Report has since moved to the reports app)."""
 
 import importlib
 from datetime import timedelta
 
-from django.apps import apps
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentStatus, Report, ReportStatus
 from projects.models import Proposal
+from questionnaires.models import Assessment, AssessmentStatus
+from reports.models import Report, ReportStatus
 from tests.factories import ProposalFactory
 
-blocked_backfill = importlib.import_module("assessments.migrations.0007_backfill_proposal_suitability_blocked")
+
+def apps_at(migration: str):
+    """The app registry as the assessments migration `migration` sees it."""
+    return MigrationLoader(connection).project_state(("assessments", migration)).apps
+
+
+blocked_backfill = importlib.import_module("questionnaires.migrations.0007_backfill_proposal_suitability_blocked")
 
 BLOCKED = {"blockers": [{"key": "unethical", "title": "Unethical use"}]}
 
@@ -46,7 +54,7 @@ def test_proposals_not_a_fit_by_a_blocker_are_marked_from_their_latest_completed
     good = make(organisation=world.org, owner=world.owner, suitability_verdict="good_fit")
     _assessment(good, questionnaire_version, result=BLOCKED, days_ago=1)
 
-    blocked_backfill.backfill(apps, None)
+    blocked_backfill.backfill(apps_at("0007_backfill_proposal_suitability_blocked"), None)
 
     marked = dict(Proposal.objects.values_list("pk", "suitability_blocked"))
     assert marked[blocked.pk] is True
@@ -55,7 +63,7 @@ def test_proposals_not_a_fit_by_a_blocker_are_marked_from_their_latest_completed
     assert marked[good.pk] is False
 
 
-none_feasible_backfill = importlib.import_module("assessments.migrations.0008_backfill_proposal_report_none_feasible")
+none_feasible_backfill = importlib.import_module("questionnaires.migrations.0008_backfill_proposal_report_none_feasible")
 
 
 def _report(proposal, results):
@@ -85,7 +93,7 @@ def test_proposals_whose_latest_report_ranks_no_approach_are_marked(world):
     for proposal in (none, some, odd):
         proposal.save(update_fields=["latest_report_id"])
 
-    none_feasible_backfill.backfill(apps, None)
+    none_feasible_backfill.backfill(apps_at("0008_backfill_proposal_report_none_feasible"), None)
 
     marked = dict(Proposal.objects.values_list("pk", "latest_report_none_feasible"))
     assert marked == {world.proposal.pk: False, none.pk: True, some.pk: False, odd.pk: False, never.pk: False}

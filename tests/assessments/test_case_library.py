@@ -6,8 +6,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from assessments.case_library import CASES_DIR, load_cases, run_cases
-from assessments.engine.decision_quality import RECALL_GOAL, VERDICTS, as_markdown
+from suitability.case_library import CASES_DIR, load_cases, run_cases
+from suitability.decision_quality import RECALL_GOAL, VERDICTS, as_markdown
 
 
 def test_the_library_holds_at_least_45_cases_15_per_verdict_each_with_a_source():
@@ -76,7 +76,7 @@ def test_a_malformed_case_file_is_refused_naming_it(tmp_path):
 
 
 def test_markdown_lists_every_case_with_its_source():
-    from assessments.engine.decision_quality import Case, evaluate
+    from suitability.decision_quality import Case, evaluate
 
     case = Case("a", "A | b", "Ref", "https://example.org/a", (), "good_fit", ("scale",), "Why.")
     result = {"verdict": "good_fit", "findings": [{"criterion": "scale", "status": "met"}], "blockers": []}

@@ -4,7 +4,7 @@ import itertools
 
 import matplotlib.pyplot as plt
 
-from assessments import charts
+from reports import charts
 
 
 def _crowded_chart(points):

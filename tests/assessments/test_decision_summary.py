@@ -1,35 +1,27 @@
 """One decision, said once: the proposal page, the report page and the PDF lead with the same
 sentence, joining the verdict, the gates that hold it and the newest report (projects/decision.py)."""
 
-import html
 import importlib
-import re
 
 import pytest
-from django.apps import apps
 from django.urls import reverse
 
-from assessments.models import Assessment
-from assessments.pdf import report_html
 from projects.models import Proposal
 from projects.services import proposal_inputs_changed
-from tests.assessments.test_backfills import _report
-from tests.assessments.test_reports import add_stakeholder, assess, computed, install_engine_memo, req, url
-from tests.assessments.test_reports import celery_eager as _celery_eager
+from questionnaires.models import Assessment
+from reports.pdf import report_html
+from tests.assessments.test_backfills import _report, apps_at
+from tests.assessments.test_reports import url
+from tests.factories import add_stakeholder, assess, computed, req
+from tests.html import parse
+
+pytestmark = pytest.mark.usefixtures("memo_engine")
 
 
-@pytest.fixture(autouse=True)
-def eager(monkeypatch):
-    install_engine_memo(monkeypatch)
-    with _celery_eager():
-        yield
-
-
-def decision_on(page: str) -> str:
-    """The text of the element with id decision-summary (the proposal page) or class decision."""
-    found = re.search(r'(?:id="decision-summary"|class="decision")[^>]*>(.*?)</p>', page, re.S)
-    assert found, "no decision sentence on the page"
-    return html.unescape(re.sub(r"<[^>]+>|\s+", lambda m: " " if m.group().strip() == "" else "", found.group(1)))
+def decision_on(page) -> str:
+    """The text of the one decision sentence: the element with id decision-summary (the proposal
+    page) or class decision (the report page and the PDF)."""
+    return parse(page).text("#decision-summary, p.decision")
 
 
 def test_the_proposal_page_report_and_pdf_say_the_same_one_sentence(world, questionnaire_version):
@@ -47,13 +39,13 @@ def test_the_proposal_page_report_and_pdf_say_the_same_one_sentence(world, quest
     expected = f"ML fits, with one caveat (personal data); {lead}"
 
     client = world.client_for(world.member)
-    page = client.get(reverse("projects:detail", args=[world.proposal.pk])).content.decode()
+    page = client.get(reverse("projects:detail", args=[world.proposal.pk]))
     assert expected in decision_on(page)
-    assert expected in decision_on(client.get(url("detail", report)).content.decode())
+    assert expected in decision_on(client.get(url("detail", report)))
     assert expected in decision_on(report_html(report))
 
     proposal_inputs_changed(proposal_id=world.proposal.pk)
-    page = client.get(reverse("projects:detail", args=[world.proposal.pk])).content.decode()
+    page = client.get(reverse("projects:detail", args=[world.proposal.pk]))
     assert "leads the trade-off report (out of date: the inputs changed since)." in decision_on(page)
 
 
@@ -77,7 +69,7 @@ def test_a_blocked_proposal_names_its_blocker_before_the_report(world, questionn
     )
 
 
-backfill = importlib.import_module("assessments.migrations.0009_backfill_proposal_decision_summaries")
+backfill = importlib.import_module("questionnaires.migrations.0009_backfill_proposal_decision_summaries")
 
 
 def test_the_backfill_fills_in_reasons_and_the_reports_conclusion(world, questionnaire_version):
@@ -88,7 +80,7 @@ def test_the_backfill_fills_in_reasons_and_the_reports_conclusion(world, questio
         latest_report_id=report.pk, suitability_reasons={}, latest_report_gist={}
     )
 
-    backfill.backfill(apps, None)
+    backfill.backfill(apps_at("0009_backfill_proposal_decision_summaries"), None)
 
     world.proposal.refresh_from_db()
     assert world.proposal.suitability_reasons == {"gates": [g["label"] for g in result["gates"]]}

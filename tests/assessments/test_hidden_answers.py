@@ -7,14 +7,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessments.engine.bench import typical_answers
-from assessments.models import Answer, Assessment
-from assessments.questionnaires_db import sync_from_files
-from assessments.reports import inputs_hash, report_inputs, report_request
-from assessments.services import answers_of, answers_put, assessment_complete, assessment_start
 from projects.models import AuditEntry
+from questionnaires.models import Answer, Assessment
+from questionnaires.services import answers_of
+from questionnaires.versions import sync_from_files
+from reports.services import inputs_hash, report_inputs, report_request
 from stakeholders.services import stake_roles, stakeholder_add, stakeholder_invite
-from tests.assessments.test_reports import celery_eager
+from suitability.services import answers_put, assessment_complete, assessment_start
+from tests.typical_answers import typical_answers
 
 # labelled_examples is shown only when has_data is "yes".
 SHOWN = {"has_data": "yes", "labelled_examples": 8000}
@@ -83,15 +83,13 @@ def legacy_hidden_answer(assessment) -> None:
 def test_a_hidden_answer_never_reaches_a_reports_inputs_nor_changes_its_hash(world, assessed):
     answers_put(proposal=world.proposal, raw={"has_data": "no"}, by=world.owner)
     completed = assessment_complete(assessment=assessed, by=world.owner)
-    with celery_eager():
-        report, created = report_request(proposal=world.proposal, by=world.owner)
+    report, created = report_request(proposal=world.proposal, by=world.owner)
     assert created
     legacy_hidden_answer(completed)
     inputs = report_inputs(proposal=world.proposal)
     assert "labelled_examples" not in inputs["suitability"]["answers"]
     assert inputs_hash(inputs) == report.inputs_hash
-    with celery_eager():
-        again, created = report_request(proposal=world.proposal, by=world.owner)
+    again, created = report_request(proposal=world.proposal, by=world.owner)
     assert (again.pk, created) == (report.pk, False)
 
 

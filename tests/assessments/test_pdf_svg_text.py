@@ -1,4 +1,4 @@
-"""SVG text in the PDF, a run at a time (assessments.pdf_svg_text), against WeasyPrint's own drawing."""
+"""SVG text in the PDF, a run at a time (reports.pdf_svg_text), against WeasyPrint's own drawing."""
 
 import base64
 import subprocess
@@ -9,8 +9,8 @@ import weasyprint
 import weasyprint.svg
 import weasyprint.text.line_break
 
-from assessments import pdf_svg_text
-from assessments.pdf import write_pdf
+from reports import pdf_svg_text
+from reports.pdf import write_pdf
 from tests.assessments.test_report_pdf import poppler
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="400pt" height="220pt" viewBox="0 0 400 220">

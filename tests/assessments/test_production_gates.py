@@ -6,8 +6,8 @@ at "fit with caveats" at best, however high the score; it moves no points.
 
 import pytest
 
-from assessments.engine.schema import UNKNOWN
-from assessments.engine.suitability import evaluate, what_if
+from questionnaires.engine.schema import UNKNOWN
+from suitability.engine import evaluate, what_if
 from tests.assessments.test_suitability_engine import finding, ideal_answers, questionnaire
 
 
@@ -221,9 +221,9 @@ def test_what_if_names_the_gate_to_close_to_reach_good_fit_section_5_2():
 
 def test_dont_know_labelled_examples_completes_and_reaches_the_conflict_detector(world, questionnaire_version):
     """A "don't know" count of labelled examples is no count: the detector once raised TypeError on it."""
-    from assessments.engine.bench import typical_answers
-    from assessments.models import Answer
-    from assessments.services import assessment_complete, assessment_start
+    from questionnaires.models import Answer
+    from suitability.services import assessment_complete, assessment_start
+    from tests.typical_answers import typical_answers
 
     assessment = assessment_start(proposal=world.proposal, by=world.owner)
     answers = {**typical_answers(), "labelled_examples": UNKNOWN}

@@ -9,7 +9,7 @@ from functools import cache
 
 import pytest
 
-from assessments.engine.schema import (
+from questionnaires.engine.schema import (
     ML_SUITABILITY_PATH,
     QUESTION_TYPES,
     UNKNOWN,
@@ -19,7 +19,7 @@ from assessments.engine.schema import (
     load_questionnaire,
     questionnaire_from_file,
 )
-from assessments.engine.validation import AnswerError, missing_required, validate_answer, validate_answers
+from questionnaires.engine.validation import AnswerError, missing_required, validate_answer, validate_answers
 
 
 @cache

@@ -12,39 +12,19 @@ import time
 import pytest
 from django.core.management import CommandError, call_command
 
-from assessments import reports
-from assessments.models import Report, ReportStatus
-from assessments.reports import (
+from reports import services as reports
+from reports.models import Report, ReportStatus
+from reports.services import (
     report_enqueue_batch,
     report_request,
     report_run,
     report_run_batch,
 )
-from tests.assessments.test_reports import (
-    build_scenario,
-    celery_eager,
-    change_the_intake,
-    computed,
-    install_engine_memo,
-)
+from tests.assessments.test_reports import change_the_intake
+from tests.factories import build_scenario, computed
 from tests.worker import require_worker_services, worker_session
 
-
-@pytest.fixture(autouse=True)
-def eager():
-    with celery_eager():
-        yield
-
-
-@pytest.fixture(autouse=True)
-def memo_engine(monkeypatch):
-    install_engine_memo(monkeypatch)
-
-
-@pytest.fixture
-def scenario(world, questionnaire_version):
-    build_scenario(world)
-    return world
+pytestmark = pytest.mark.usefixtures("memo_engine")
 
 
 def copies(template: Report, n: int) -> list[Report]:

@@ -18,33 +18,16 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from assessments import pdf
-from assessments.models import Report, ReportStatus
-from assessments.reports import report_pdf_request, report_pdf_run, report_request
 from outbox.models import OutboxItem, OutboxStatus
 from projects.models import Proposal
+from reports import pdf
+from reports.models import Report, ReportStatus
+from reports.services import report_pdf_request, report_pdf_run, report_request
 from stakeholders.models import Conflict, ConflictStatus
-from tests.assessments.test_reports import build_scenario, celery_eager, computed, install_engine_memo
 from tests.conftest import REQUIRE_SERVICES
 
 SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture(autouse=True)
-def eager():
-    with celery_eager():
-        yield
-
-
-@pytest.fixture(autouse=True)
-def memo_engine(monkeypatch):
-    install_engine_memo(monkeypatch)
-
-
-@pytest.fixture
-def done(world, questionnaire_version) -> Report:
-    build_scenario(world)
-    return computed(world.proposal, world.owner)
+pytestmark = pytest.mark.usefixtures("memo_engine")
 
 
 def poppler(tool: str) -> str:

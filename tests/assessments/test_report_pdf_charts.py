@@ -5,21 +5,12 @@ import re
 
 import pytest
 
-from assessments.pdf import render_pdf, report_html
-from assessments.report_present import charts_for
+from reports.pdf import render_pdf, report_html
+from reports.present import charts_for
 from tests.assessments.test_report_pdf import pdf_text, poppler
-from tests.assessments.test_reports import build_scenario, celery_eager, computed, install_engine_memo
+from tests.factories import build_scenario, computed
 
-
-@pytest.fixture(autouse=True)
-def eager():
-    with celery_eager():
-        yield
-
-
-@pytest.fixture(autouse=True)
-def memo_engine(monkeypatch):
-    install_engine_memo(monkeypatch)
+pytestmark = pytest.mark.usefixtures("memo_engine")
 
 
 def test_the_pdf_embeds_the_pages_svg_charts_with_their_text(world, questionnaire_version, tmp_path):
@@ -73,7 +64,7 @@ def test_chart_markup_keeps_its_spelling_whatever_else_registered_namespaces(wor
     """Pages parse the inline SVG as HTML, which knows <svg xmlns=...> and xlink:href, not ns0:/ns1:."""
     import xml.etree.ElementTree as ET
 
-    from assessments import charts
+    from reports import charts
 
     build_scenario(world)
     report = computed(world.proposal, world.owner)

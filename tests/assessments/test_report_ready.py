@@ -1,17 +1,17 @@
 """A finished report: the proposal records it as its newest (what review decisions cite), and the
 person who asked for it is notified once, however often the job runs."""
 
+import pytest
 from django.core import mail
 
 from accounts.models import Notification, NotificationKind
-from assessments.reports import report_request, report_run, report_run_batch
-from tests.assessments.test_reports import build_scenario, install_engine_memo
+from reports.services import report_request, report_run, report_run_batch
+from tests.factories import build_scenario
+
+pytestmark = pytest.mark.usefixtures("memo_engine")
 
 
-def test_a_finished_report_is_recorded_and_announced_once(
-    world, questionnaire_version, monkeypatch, django_capture_on_commit_callbacks
-):
-    install_engine_memo(monkeypatch)
+def test_a_finished_report_is_recorded_and_announced_once(world, questionnaire_version, django_capture_on_commit_callbacks):
     build_scenario(world)
     report, _ = report_request(proposal=world.proposal, by=world.member)
     with django_capture_on_commit_callbacks(execute=True):
@@ -28,8 +28,7 @@ def test_a_finished_report_is_recorded_and_announced_once(
     assert [m.to for m in mail.outbox] == [[world.member.email]]
 
 
-def test_a_batch_recompute_records_the_newest_report_without_notifying(world, questionnaire_version, monkeypatch):
-    install_engine_memo(monkeypatch)
+def test_a_batch_recompute_records_the_newest_report_without_notifying(world, questionnaire_version):
     build_scenario(world)
     report, _ = report_request(proposal=world.proposal, by=world.member)
     assert report_run_batch(report_ids=[report.pk])["succeeded"] == 1

@@ -16,11 +16,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
-from assessments.models import Report, ReportStatus
-from assessments.reports import STALE_AFTER, report_request, report_sweep
-from assessments.tasks import compute_report
 from projects.models import Proposal
 from projects.services import proposal_create
+from reports.models import Report, ReportStatus
+from reports.services import STALE_AFTER, report_request, report_sweep
+from reports.tasks import compute_report
 from tests.factories import MembershipFactory
 from tests.worker import Worker, WorkerStarter, require_worker_services, worker_session
 

@@ -1,27 +1,20 @@
 """Trade-off reports: the request that freezes the inputs, the job, the sweep, and the pages.
 
-Celery reads its config once, so `eager` flips task_always_eager on the Celery app itself
-(ARCHITECTURE.md): with REDIS_URL set, as in CI, jobs would otherwise go to Redis. Jobs are
-enqueued with transaction.on_commit, so a test that wants them run wraps the call in
+Jobs run in the test's own process (`jobs_run_in_process`, tests/conftest.py) and are enqueued with
+transaction.on_commit, so a test that wants them run wraps the call in
 `django_capture_on_commit_callbacks(execute=True)`.
 
-The engine and matplotlib take about a second a report, so `memo_engine` computes the results of
-one set of frozen inputs once per test session (they are a pure function of those inputs, as
-report_run's docstring says) and every other report with the same inputs reuses them. Everything
-around the computation (statuses, attempts, the queue) runs for real.
+The engine and matplotlib take about a second a report, so `memo_engine` (tests/conftest.py)
+computes the results of one set of frozen inputs once per test session and every other report
+with the same inputs reuses them. Everything around the computation (statuses, attempts, the
+queue) runs for real. The proposal with its stakeholders is tests/factories.py's `build_scenario`,
+behind the `scenario` and `done` fixtures (tests/assessments/conftest.py).
 """
 
-import copy
 import csv
-import html
 import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from html import unescape
-from html.parser import HTMLParser
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -31,12 +24,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import reports
-from assessments.engine.bench import typical_answers
-from assessments.models import Report, ReportStatus
-from assessments.questionnaires_db import engine_questionnaire
-from assessments.report_present import charts_for
-from assessments.reports import (
+from outbox.models import OutboxItem, OutboxStatus
+from projects.models import Proposal
+from projects.services import proposal_update
+from questionnaires.services import answers_save
+from questionnaires.versions import engine_questionnaire
+from reports.models import Report, ReportStatus
+from reports.present import charts_for
+from reports.services import (
     LOST_AFTER,
     MAX_ATTEMPTS,
     STALE_AFTER,
@@ -48,144 +43,15 @@ from assessments.reports import (
     report_run,
     report_sweep,
 )
-from assessments.services import answers_put, answers_save, assessment_complete, assessment_start
-from assessments.tasks import compute_report
-from config.celery import app as celery_app
-from outbox.models import OutboxItem, OutboxStatus
-from projects.models import Proposal
-from projects.services import proposal_update
+from reports.tasks import compute_report
 from stakeholders.models import Requirement
-from stakeholders.services import requirement_save, requirements_replace, stake_roles, stakeholder_add
-from tests.factories import ProposalFactory
+from stakeholders.services import requirement_save
+from suitability.services import assessment_complete, assessment_start
+from tests.conftest import session_queries
+from tests.factories import ProposalFactory, add_stakeholder, build_scenario, computed, req
+from tests.html import parse, squash
 
-# --------------------------------------------------------------------------------------------
-# Shared set-up (test_report_pdf.py uses these helpers too)
-
-
-@contextmanager
-def celery_eager() -> Iterator[None]:
-    """Run `.delay()` in-process and let its exceptions through, for the length of the block."""
-    saved = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = saved
-
-
-# Frozen inputs the engine reads (trade-off inputs without ids) -> its results.
-_ENGINE_RESULTS: dict[str, dict[str, Any]] = {}
-
-
-def _without_ids(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_ids(v) for k, v in value.items() if k != "id"}
-    if isinstance(value, list):
-        return [_without_ids(v) for v in value]
-    return value
-
-
-def install_engine_memo(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = reports.compute_results
-
-    def compute_results(inputs: dict[str, Any], progress) -> dict[str, Any]:
-        # Only these parts reach the engine (assessments.tradeoff_inputs.engine_inputs); database
-        # ids differ from test to test and change nothing but ids in the results.
-        key = inputs_hash(_without_ids({k: inputs.get(k) for k in ("suitability", "stakeholders", "approaches")}))
-        if key not in _ENGINE_RESULTS:
-            _ENGINE_RESULTS[key] = real(inputs, progress)
-        return copy.deepcopy(_ENGINE_RESULTS[key])
-
-    monkeypatch.setattr(reports, "compute_results", compute_results)
-
-
-def req(dimension: str, op: str, value: Any, unit: str = "", *, weight: int = 3, metric: str = "", must=False):
-    return {
-        "dimension": dimension,
-        "op": op,
-        "value": value,
-        "unit": unit,
-        "metric": metric,
-        "must_have": must,
-        "weight": weight,
-    }
-
-
-# Three stakeholders; Dana and Sam contradict each other on freshness (a conflict), but nobody's
-# must-have rules an approach out, so the report has a full ranking and a sensitivity analysis.
-PEOPLE = [
-    (
-        "Pat Product",
-        "product",
-        [req("latency", "<=", 200.0, "ms", weight=4), req("quality", ">=", 0.85, metric="precision", weight=5)],
-    ),
-    (
-        "Dana Platform",
-        "ml_platform",
-        [req("freshness", ">=", 30, "days"), req("cost", "<=", 2000, "per_month", weight=4)],
-    ),
-    ("Sam User", "end_users", [req("freshness", "<=", 7, "days", weight=2)]),
-]
-
-
-def add_stakeholder(proposal: Proposal, *, name: str, role: str, requirements: list[dict], by) -> Any:
-    roles = {r.key: r for r in stake_roles(organisation=proposal.organisation)}
-    email = f"{name.lower().replace(' ', '.')}@example.test"
-    stakeholder = stakeholder_add(
-        proposal=proposal,
-        role=roles[role],
-        by=by,
-        link_url=lambda s, raw: f"http://testserver/r/{raw}/",
-        name=name,
-        email=email,
-    )
-    requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=[], by=by)
-    return stakeholder
-
-
-def assess(proposal: Proposal, by, **answers: Any):
-    """A completed suitability assessment: the support-ticket router's answers, with changes."""
-    assessment = answers_put(proposal=proposal, raw={**typical_answers(), **answers}, by=by)
-    return assessment_complete(assessment=assessment, by=by)
-
-
-def build_scenario(world, **answers: Any) -> None:
-    """The proposal assessed, with the three stakeholders of PEOPLE."""
-    assess(world.proposal, world.owner, **answers)
-    for name, role, requirements in PEOPLE:
-        add_stakeholder(world.proposal, name=name, role=role, requirements=requirements, by=world.owner)
-    world.proposal.refresh_from_db()
-
-
-def computed(proposal: Proposal, by) -> Report:
-    """The proposal's report for its current inputs, computed here (not through the queue)."""
-    report, _ = report_request(proposal=proposal, by=by)
-    report_run(report_id=report.pk)
-    report.refresh_from_db()
-    assert report.status == ReportStatus.SUCCEEDED, report.error
-    return report
-
-
-# --------------------------------------------------------------------------------------------
-# Fixtures
-
-
-@pytest.fixture(autouse=True)
-def eager():
-    with celery_eager():
-        yield
-
-
-@pytest.fixture(autouse=True)
-def memo_engine(monkeypatch):
-    install_engine_memo(monkeypatch)
-
-
-@pytest.fixture
-def scenario(world, questionnaire_version):
-    build_scenario(world)
-    return world
+pytestmark = pytest.mark.usefixtures("memo_engine")
 
 
 @pytest.fixture
@@ -195,49 +61,12 @@ def queued(scenario) -> Report:
     return report
 
 
-@pytest.fixture
-def done(scenario) -> Report:
-    return computed(scenario.proposal, scenario.owner)
-
-
 def url(name: str, report: Report) -> str:
     return reverse(f"reports:{name}", args=[report.proposal_id, report.pk])
 
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-class _Elements(HTMLParser):
-    """The attributes of every element by id, and the text of each <h2>."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.by_id: dict[str, dict[str, str | None]] = {}
-        self.h2: list[str] = []
-        self._in_h2 = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if attributes.get("id"):
-            self.by_id[attributes["id"]] = attributes
-        if tag == "h2":
-            self._in_h2 = True
-            self.h2.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "h2":
-            self._in_h2 = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_h2:
-            self.h2[-1] += data
-
-
-def parse(response) -> _Elements:
-    parser = _Elements()
-    parser.feed(response.content.decode())
-    return parser
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,13 +275,14 @@ def test_the_list_shows_the_reports_and_whether_the_latest_is_out_of_date(scenar
     client = scenario.client_for(scenario.member)
     response = client.get(reverse("reports:list", args=[scenario.proposal.pk]))
     assert response.status_code == 200
-    page = unescape(response.content.decode())
-    assert f"Report #{done.pk}" in page
-    assert done.headline in page
-    assert "out of date" not in page
+    page = parse(response)
+    assert page.links("tbody tr") == [(f"Report #{done.pk}", url("detail", done))]
+    assert done.headline in page.text("tbody tr td:last-child")  # the leading approach
+    assert not page.shows("out of date")
 
     change_a_requirement(scenario.proposal, scenario.owner)
-    assert "out of date" in client.get(reverse("reports:list", args=[scenario.proposal.pk])).content.decode()
+    page = parse(client.get(reverse("reports:list", args=[scenario.proposal.pk])))
+    assert page.text("tbody tr:first-child .badge") == "out of date"
 
 
 def test_generating_runs_the_job_and_shows_the_report(scenario, django_capture_on_commit_callbacks):
@@ -478,22 +308,22 @@ def test_the_detail_polls_its_status_while_the_job_is_queued(scenario, queued):
     response = scenario.client_for(scenario.member).get(url("detail", queued))
     assert response.status_code == 200
     page = parse(response)
-    status = page.by_id["report-status"]
+    status = page.one("#report-status")
     assert status["hx-trigger"] == "every 1s"
     assert status["hx-get"] == url("status", queued)
-    assert "Queued." in response.content.decode()
-    assert "Ranking" not in page.h2
+    assert page.text("#report-status strong") == "Queued."
+    assert "Ranking" not in page.texts("h2")
 
 
 def test_the_detail_shows_the_results_once_the_job_succeeded(scenario, done):
     response = scenario.client_for(scenario.member).get(url("detail", done))
     assert response.status_code == 200
     page = parse(response)
-    assert "hx-trigger" not in page.by_id["report-status"]  # polling stopped
-    assert {"Summary", "Ranking", "Sensitivity", "Production risks and next steps"} <= set(page.h2)
-    assert done.headline in unescape(response.content.decode())
-    for export in ("pdf", "csv", "json"):
-        assert f'href="{url(export, done)}"' in response.content.decode()
+    assert not page.one("#report-status").has_attr("hx-trigger")  # polling stopped
+    assert {"Summary", "Ranking", "Sensitivity", "Production risks and next steps"} <= set(page.texts("h2"))
+    assert done.headline in page.text("#summary .headline")
+    exports = [(export.upper(), url(export, done)) for export in ("pdf", "csv", "json")]
+    assert page.links(".page-head .actions") == exports
 
 
 def test_the_status_endpoint_asks_for_a_reload_once_the_job_is_done(scenario, queued):
@@ -501,22 +331,23 @@ def test_the_status_endpoint_asks_for_a_reload_once_the_job_is_done(scenario, qu
     polling = client.get(url("status", queued), HTTP_HX_REQUEST="true")
     assert polling.status_code == 200
     assert "HX-Refresh" not in polling
-    assert parse(polling).by_id["report-status"]["hx-trigger"] == "every 1s"
+    assert parse(polling).one("#report-status")["hx-trigger"] == "every 1s"
 
     report_run(report_id=queued.pk)
     finished = client.get(url("status", queued), HTTP_HX_REQUEST="true")
     assert finished.status_code == 200
     assert finished["HX-Refresh"] == "true"
-    assert "hx-trigger" not in parse(finished).by_id["report-status"]
-    assert "Done." in finished.content.decode()
+    page = parse(finished)
+    assert not page.one("#report-status").has_attr("hx-trigger")
+    assert page.text("#report-status strong") == "Done."
 
 
 def test_a_failed_report_shows_why_and_is_retried(scenario, queued, django_capture_on_commit_callbacks):
     report_fail(report_id=queued.pk, reason="The worker ran out of memory.")
     client = scenario.client_for(scenario.member)
-    page = client.get(url("detail", queued)).content.decode()
-    assert "The worker ran out of memory." in page
-    assert f'action="{url("retry", queued)}"' in page
+    page = parse(client.get(url("detail", queued)))
+    assert page.text("#report-status") == "Failed. The worker ran out of memory. Retry"
+    assert page.one("#report-status form")["action"] == url("retry", queued)
 
     assert client.get(url("retry", queued)).status_code == 405
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -575,11 +406,11 @@ def test_compare_shows_what_changed_in_the_inputs(scenario, done):
     compare = reverse("reports:compare", args=[scenario.proposal.pk])
     response = scenario.client_for(scenario.member).get(compare, {"r": [newer.pk, done.pk]})
     assert response.status_code == 200
-    page = unescape(response.content.decode())
-    assert f"Report #{done.pk} and report #{newer.pk}" in page  # the older one first
-    row = page[page.index("<code>proposal.title</code>") :]
-    assert row.index("Route support tickets") < row.index("Route support tickets to teams")
-    assert "<code>stakeholders" not in page  # only what changed
+    page = parse(response)
+    assert page.text("main h1") == f"Report #{done.pk} and report #{newer.pk}"  # the older one first
+    changed = {row.th.get_text(): [squash(td.get_text()) for td in row.find_all("td")] for row in page.all("tbody tr")}
+    assert changed["proposal.title"] == ["Route support tickets", "Route support tickets to teams"]
+    assert not [path for path in changed if path.startswith("stakeholders")]  # only what changed
 
 
 def test_compare_needs_two_reports(scenario, done):
@@ -663,7 +494,9 @@ def test_when_ml_is_not_a_fit_the_approaches_without_ml_lead(world, questionnair
     world.proposal.refresh_from_db()
     assert world.proposal.suitability_blocked  # recorded for the portfolio, beside the score
     proposal_page = world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk]))
-    assert "A blocker rules ML out whatever the score" in proposal_page.content.decode()
+    assert "A blocker rules ML out whatever the score" in parse(proposal_page).text(
+        "section[aria-labelledby=suitability-title]"
+    )
 
     report = computed(world.proposal, world.owner)
     results = report.results
@@ -675,9 +508,8 @@ def test_when_ml_is_not_a_fit_the_approaches_without_ml_lead(world, questionnair
     # The stakeholders' weights alone favour a model: the verdict, not the scores, put it lower.
     assert results["weighted_sum"][0]["ml"] is True
 
-    page = world.client_for(world.member).get(url("detail", report)).content.decode()
-    assert "alert error" in page
-    assert results["ml_fit_note"] in unescape(page)
+    page = parse(world.client_for(world.member).get(url("detail", report)))
+    assert page.text("#summary .alert.error") == squash(results["ml_fit_note"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -705,18 +537,19 @@ def test_the_detail_query_count_does_not_grow_with_the_stakeholders(world, quest
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url("detail", report))
         assert response.status_code == 200
-        assert f"Stakeholder {stakeholders}<br>" in response.content.decode()
+        # The row header: the name, a line break, the role.
+        shown = [th.contents[0] for th in parse(response).all("#satisfaction tbody th")]
+        assert f"Stakeholder {stakeholders}" in shown
         return [q["sql"] for q in captured.captured_queries]
 
     client = world.client_for(world.member)
     few, many = detail_queries(3), detail_queries(12)
     assert len(few) == len(many), many
-    # (session, unless Redis caches it), user with membership and organisation (one query:
-    # accounts.middleware.MemberMiddleware), the proposal with its owner, team and creator, and
-    # the report with who asked for it: the stakeholders are read from the report's frozen inputs
-    # and results, never from their tables.
-    cached_sessions = settings.SESSION_ENGINE.endswith("cached_db")
-    assert len(many) == (3 if cached_sessions else 4), many
+    # The session (none when Redis caches it), then 1: the user with membership and organisation
+    # (accounts.middleware.MemberMiddleware), 2: the proposal with its owner, team and creator,
+    # 3: the report with who asked for it. The stakeholders are read from the report's frozen
+    # inputs and results, never from their tables.
+    assert len(many) == session_queries() + 3, many
 
 
 def test_results_name_the_approaches_and_leave_their_profiles_to_the_frozen_inputs(world, questionnaire_version):
@@ -749,26 +582,27 @@ def test_without_an_assessment_the_report_says_models_are_rated_without_labels(w
     report = computed(world.proposal, world.owner)
     assert "knows of no labelled examples" in report.results["ml_fit_note"]
     assert report.results["labelled_examples"] == 0
-    page = world.client_for(world.member).get(url("detail", report)).content.decode()
-    assert "knows of no labelled examples" in page
+    page = parse(world.client_for(world.member).get(url("detail", report)))
+    assert "knows of no labelled examples" in page.text("#summary .alert")
     # An approach failing two must-haves: its reasons read as two sentences, not "0.8.; Ines".
     two = next(f for f in report.results["filtered_out"] if len(f["failures"]) == 2)
     first, second = (f["explanation"] for f in two["failures"])
-    assert f"{first} {second}" in html.unescape(page)
-    assert ".;" not in page
+    assert squash(f"{two['label']}: {first} {second}") in page.texts("#filtered li")
+    assert not page.shows(".;")
 
 
 def test_the_proposal_page_shows_the_latest_reports_answer_and_when_it_is_out_of_date(scenario):
     from projects.services import proposal_inputs_changed
 
     detail = reverse("projects:detail", args=[scenario.proposal.pk])
-    assert "Report #" not in scenario.client_for(scenario.member).get(detail).content.decode()
+    card = "section[aria-labelledby=reports-title]"
+    assert not parse(scenario.client_for(scenario.member).get(detail)).shows("Report #")
     report = computed(scenario.proposal, scenario.owner)
-    page = scenario.client_for(scenario.member).get(detail).content.decode()
-    assert f'href="{url("detail", report)}"' in page
+    page = parse(scenario.client_for(scenario.member).get(detail))
+    assert (f"Report #{report.pk}", url("detail", report)) in page.links(card)
     headline = report.results["headline"]
-    assert headline and headline in html.unescape(page)
-    assert "out of date" not in page
+    assert headline and page.text(f"{card} .headline") == squash(headline)
+    assert not page.shows("out of date")
     proposal_inputs_changed(proposal_id=scenario.proposal.pk)
-    page = scenario.client_for(scenario.member).get(detail).content.decode()
-    assert "out of date: the inputs changed since" in page
+    page = parse(scenario.client_for(scenario.member).get(detail))
+    assert page.text(f"{card} .badge") == "out of date: the inputs changed since"

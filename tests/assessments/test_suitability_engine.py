@@ -8,9 +8,8 @@ from functools import cache
 
 import pytest
 
-from assessments.engine.bench import bench
-from assessments.engine.conditions import effective_answers, holds, visible_questions
-from assessments.engine.schema import (
+from questionnaires.engine.conditions import effective_answers, holds, visible_questions
+from questionnaires.engine.schema import (
     ML_SUITABILITY_PATH,
     UNKNOWN,
     Compare,
@@ -18,7 +17,8 @@ from assessments.engine.schema import (
     load_questionnaire,
     questionnaire_from_file,
 )
-from assessments.engine.suitability import SuitabilityResult, evaluate, what_if
+from scripts.bench.suitability_engine import bench
+from suitability.engine import SuitabilityResult, evaluate, what_if
 
 
 @cache

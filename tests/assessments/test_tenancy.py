@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from assessments.services import assessment_start
+from suitability.services import assessment_start
 from tests.factories import ProposalFactory
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
-from assessments.engine.tradeoffs import (
+from reports.engine.tradeoffs import (
     APPROACHES_PATH,
     DEFAULT_CRITERIA,
     Approach,
@@ -37,7 +37,7 @@ from assessments.engine.tradeoffs import (
     tornado_scores,
     weighted_sum,
 )
-from assessments.engine.tradeoffs_bench import tradeoffs_bench
+from scripts.bench.tradeoffs_engine import tradeoffs_bench
 
 
 @cache
@@ -545,7 +545,7 @@ def test_bench_reports_timings():
 
 
 def test_long_latencies_are_also_given_in_minutes_or_hours():
-    from assessments.engine.tradeoffs import _amount
+    from reports.engine.tradeoffs import _amount
 
     assert _amount("latency", 120.0) == "120 ms"
     assert _amount("latency", 90_000.0) == "90,000 ms (2 min)"

@@ -1,4 +1,4 @@
-"""Import and export of proposals with their answers (assessments.transfer and its two commands)."""
+"""Import and export of proposals with their answers (transfer.core and its two commands)."""
 
 import copy
 import json
@@ -12,22 +12,23 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments import transfer
-from assessments.engine.bench import typical_answers
-from assessments.models import Answer, Assessment, AssessmentStatus
-from assessments.questionnaires_db import engine_questionnaire, questionnaire_publish
-from assessments.services import AssessmentError, answers_save, assessment_start
-from assessments.transfer import (
+from projects.models import Proposal
+from questionnaires.models import Answer, Assessment, AssessmentStatus
+from questionnaires.services import AssessmentError, answers_save
+from questionnaires.versions import engine_questionnaire, questionnaire_publish
+from stakeholders.models import Conflict, ConflictEvent, ConflictStatus, Objective, Requirement, Stakeholder
+from stakeholders.services import conflict_resolve, requirement_save, stake_roles, stakeholder_add
+from suitability.services import assessment_start
+from tests.factories import MembershipFactory, TeamFactory
+from tests.typical_answers import typical_answers
+from transfer import core as transfer
+from transfer.core import (
     ImportRejected,
     export_organisation,
     import_proposals,
     load_document,
     parse_document,
 )
-from projects.models import Proposal
-from stakeholders.models import Conflict, ConflictEvent, ConflictStatus, Objective, Requirement, Stakeholder
-from stakeholders.services import conflict_resolve, requirement_save, stake_roles, stakeholder_add
-from tests.factories import MembershipFactory, TeamFactory
 
 EXAMPLE = Path(settings.BASE_DIR) / "docs" / "example-import.json"
 

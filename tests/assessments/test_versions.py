@@ -6,10 +6,11 @@ import json
 import pytest
 from django.urls import reverse
 
-from assessments.engine.bench import typical_answers
-from assessments.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
-from assessments.questionnaires_db import questionnaire_publish, sync_from_files
-from assessments.services import answers_of, assessment_complete, assessment_start, assessment_upgrade
+from questionnaires.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
+from questionnaires.services import answers_of
+from questionnaires.versions import questionnaire_publish, sync_from_files
+from suitability.services import assessment_complete, assessment_start, assessment_upgrade
+from tests.typical_answers import typical_answers
 
 
 def completed(world, version):

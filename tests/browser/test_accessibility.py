@@ -17,13 +17,14 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import Browser, Page, expect
 
-from assessments.questionnaires_db import sync_from_files
-from assessments.services import answers_put
 from projects.services import proposal_create
+from questionnaires.versions import sync_from_files
 from stakeholders.models import Conflict
 from stakeholders.services import conflict_resolve
-from tests.assessments.test_reports import build_scenario, celery_eager, computed, install_engine_memo
+from suitability.services import answers_put
 from tests.browser.conftest import PASSWORD, People, screenshot, sign_in
+from tests.conftest import celery_eager, install_engine_memo
+from tests.factories import build_scenario, computed
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 # The impacts that fail a test; "minor" and "moderate" findings are printed for people to read.

@@ -15,7 +15,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership, Role, User
-from assessments.questionnaires_db import sync_from_files
+from questionnaires.versions import sync_from_files
 from tests.browser.conftest import PASSWORD, screenshot
 from tests.browser.test_reports import pdf_text
 from tests.browser.test_stakeholders import PRIORITY_QUESTIONS, answer_choice, answer_number

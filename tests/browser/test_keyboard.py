@@ -6,9 +6,9 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from assessments.questionnaires_db import sync_from_files
-from assessments.services import answers_put
 from projects.services import proposal_create
+from questionnaires.versions import sync_from_files
+from suitability.services import answers_put
 from tests.browser.conftest import PASSWORD, screenshot
 
 TITLE = "Forecast call volumes"

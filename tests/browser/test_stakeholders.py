@@ -11,9 +11,9 @@ import re
 from django.core import mail
 from playwright.sync_api import Page, Response, expect
 
-from assessments.questionnaires_db import sync_from_files
 from projects.models import Proposal
 from projects.services import proposal_create
+from questionnaires.versions import sync_from_files
 from stakeholders.models import Conflict, ConflictStatus, Stakeholder
 from stakeholders.services import requirement_save, stake_roles, stakeholder_add
 from tests.browser.conftest import People, screenshot

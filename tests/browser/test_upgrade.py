@@ -14,12 +14,14 @@ from typing import Any
 import yaml
 from playwright.sync_api import Page, expect
 
-from assessments.engine import AnswerError, evaluate, load_questionnaire, missing_required, validate_answer
-from assessments.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
-from assessments.questionnaires_db import questionnaire_publish, sync_from_files
-from assessments.services import answers_of, assessment_complete, assessment_start, questionnaire_diff
 from projects.models import Proposal
 from projects.services import proposal_create
+from questionnaires.engine import AnswerError, load_questionnaire, missing_required, validate_answer
+from questionnaires.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
+from questionnaires.services import answers_of, questionnaire_diff
+from questionnaires.versions import questionnaire_publish, sync_from_files
+from suitability.engine import evaluate
+from suitability.services import assessment_complete, assessment_start
 from tests.browser.conftest import People, screenshot
 from tests.browser.test_wizard import (
     QUESTIONNAIRE,

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Response, expect
 
-from assessments.engine import ML_SUITABILITY_PATH, evaluate, missing_required, questionnaire_from_file
-from assessments.engine.bench import typical_answers
-from assessments.engine.schema import (
+from projects.models import Proposal
+from projects.services import proposal_create
+from questionnaires.engine import ML_SUITABILITY_PATH, missing_required, questionnaire_from_file
+from questionnaires.engine.schema import (
     LONG_TEXT,
     MULTIPLE_CHOICE,
     NUMBER,
@@ -28,10 +29,10 @@ from assessments.engine.schema import (
     Question,
     Section,
 )
-from assessments.questionnaires_db import sync_from_files
-from projects.models import Proposal
-from projects.services import proposal_create
+from questionnaires.versions import sync_from_files
+from suitability.engine import evaluate
 from tests.browser.conftest import PASSWORD, People, screenshot, sign_in
+from tests.typical_answers import typical_answers
 
 QUESTIONNAIRE = questionnaire_from_file(ML_SUITABILITY_PATH)
 SECTIONS = QUESTIONNAIRE.sections

@@ -4,9 +4,9 @@ import pytest
 from django.test import Client, override_settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from assessments.tasks import sweep_reports
 from config.celery import app
 from outbox.models import OutboxItem, OutboxKind, OutboxStatus
+from reports.tasks import sweep_reports
 from tests.config.test_health import _url, require_redis
 
 TOKEN = "a-random-metrics-token-0123456789"

@@ -9,8 +9,8 @@ import time
 import pytest
 from django.test import Client
 
-from assessments.tasks import sweep_reports
 from config.request_log import JsonFormatter, current_request_id
+from reports.tasks import sweep_reports
 from tests.worker import require_worker_services, worker_session
 
 

@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Role
-from assessments.models import Report, ReportStatus
-from assessments.reports import report_request, report_sweep
 from projects.services import proposal_create
+from reports.models import Report, ReportStatus
+from reports.services import report_request, report_sweep
 from tests.factories import MembershipFactory
 from tests.worker import Worker, require_worker_services, worker_session
 

@@ -23,12 +23,12 @@ import pytest
 import redis
 
 from accounts.models import Role
-from assessments.models import Report, ReportStatus
-from assessments.reports import DELAYED_NOTE, report_sweep
-from assessments.tasks import sweep_reports
 from config.celery import app
 from outbox.tasks import sweep_outbox
 from projects.services import proposal_create
+from reports.models import Report, ReportStatus
+from reports.services import DELAYED_NOTE, report_sweep
+from reports.tasks import sweep_reports
 from tests.factories import MembershipFactory
 from tests.faults.server import free_port, gunicorn, require, require_postgres, server_env
 from tests.worker import CELERY, ROOT, _app_sends_to, _test_database_url

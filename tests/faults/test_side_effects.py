@@ -15,14 +15,14 @@ import time
 import pytest
 
 from accounts.models import EmailStatus, Invitation, Notification, NotificationKind, Role
-from assessments.models import Report, ReportStatus
 from config.celery import app
 from outbox.models import OutboxItem, OutboxStatus
 from outbox.tasks import send_email, sweep_outbox
 from projects.models import Comment, Proposal
+from reports.models import Report, ReportStatus
 from stakeholders.models import Stakeholder
-from tests.assessments.test_reports import build_scenario, computed
 from tests.conftest import World
+from tests.factories import build_scenario, computed
 from tests.faults.server import free_port, gunicorn, require, require_postgres, server_env
 from tests.faults.test_redis import Browser, start_redis, start_worker, stop, wait_for
 from tests.worker import WorkerStarter, _app_sends_to
@@ -41,7 +41,7 @@ def world(transactional_db, world) -> World:  # committed: gunicorn and the work
 
 @pytest.fixture
 def questionnaire_version(transactional_db):
-    from assessments.questionnaires_db import latest_version, sync_from_files
+    from questionnaires.versions import latest_version, sync_from_files
 
     sync_from_files()
     return latest_version()

@@ -6,13 +6,11 @@ the forms and the services, down to the database) and asserts two things: the an
 """
 
 import os
-from html.parser import HTMLParser
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from assessments.questionnaires_db import latest_version, sync_from_files
+from tests.html import parse
 
 # The world fixture is made once per test, not once per example: the examples share its rows,
 # which is what a person posting junk again and again does too. Few examples, so the whole
@@ -60,55 +58,10 @@ nasty_number = st.one_of(
 junk = st.one_of(nasty_text, nasty_number)
 
 
-@pytest.fixture
-def questionnaire_version(db):
-    sync_from_files()
-    return latest_version()
-
-
 def assert_answered(response, allowed=(200, 302, 400, 403, 404, 405, 409, 413)) -> None:
     """A 5xx, or any status this form should never answer, fails with the body for the reader."""
     assert response.status_code < 500, f"{response.status_code}:\n{response.content[:3000]!r}"
     assert response.status_code in allowed, f"{response.status_code}:\n{response.content[:1500]!r}"
-
-
-class FormValues(HTMLParser):
-    """The values a rendered form shows: inputs' value, textareas' text, selected options.
-
-    A parser rather than substring checks (pretix's habit): the value must be in its field.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.values: dict[str, list[str]] = {}
-        self._textarea: str | None = None
-        self._select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        name = a.get("name")
-        if tag == "input" and name and a.get("type") not in ("checkbox", "radio", "submit"):
-            self.values.setdefault(name, []).append(a.get("value") or "")
-        elif tag == "input" and name and "checked" in a:
-            self.values.setdefault(name, []).append(a.get("value") or "on")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.values.setdefault(name, []).append("")
-        elif tag == "select" and name:
-            self._select = name
-            self.values.setdefault(name, [])
-        elif tag == "option" and self._select and "selected" in a:
-            self.values[self._select].append(a.get("value") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea":
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.values[self._textarea][-1] += data
 
 
 def same_text(shown: str, typed: str) -> bool:
@@ -118,10 +71,9 @@ def same_text(shown: str, typed: str) -> bool:
 
 
 def shown_values(response) -> dict[str, list[str]]:
-    parser = FormValues()
-    parser.feed(response.content.decode())
-    # A textarea's first newline belongs to the markup (HTML drops it; Django writes one).
-    return {name: [v[1:] if v.startswith("\n") else v for v in values] for name, values in parser.values.items()}
+    """The values the page's fields show, by name (tests/html.py's `form_lists`): the value must be
+    in its field, not merely somewhere on the page."""
+    return parse(response).form_lists()
 
 
 __all__ = [

@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 
 from accounts.models import Invitation, Role
 from accounts.services import invitation_create
-from assessments.engine.schema import LONG_TEXT, MULTIPLE_CHOICE, NUMBER, SCALE, SHORT_TEXT
-from assessments.models import Assessment
-from assessments.questionnaires_db import engine_questionnaire, latest_version
-from assessments.services import assessment_start
-from assessments.stakeholder_requirements import STAKEHOLDER_KEY
 from projects.models import Proposal
+from questionnaires.engine.schema import LONG_TEXT, MULTIPLE_CHOICE, NUMBER, SCALE, SHORT_TEXT
+from questionnaires.models import Assessment
+from questionnaires.versions import engine_questionnaire, latest_version
 from stakeholders.models import Conflict, ConflictStatus
+from stakeholders.questionnaire import STAKEHOLDER_KEY
 from stakeholders.services import conflict_reopen, requirement_save, stake_roles, stakeholder_add, stakeholder_invite
+from suitability.services import assessment_start
 from tests.fuzz.conftest import FUZZ, assert_answered, junk, nasty_number, nasty_text, same_text, shown_values
 
 VALID_PROPOSAL = {

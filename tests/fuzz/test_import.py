@@ -1,4 +1,4 @@
-"""The import (assessments.transfer and the import_proposals command), fed generated junk.
+"""The import (transfer.core and the import_proposals command), fed generated junk.
 
 A file is imported whole or refused with the path of each bad value: whatever the bytes or the
 shape, the only outcomes are a list of imported proposals or ImportRejected, and a refusal
@@ -16,11 +16,11 @@ from django.core.management import CommandError, call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.models import Answer, Assessment
-from assessments.transfer import ImportRejected, import_proposals, parse_document
 from projects.models import Proposal
+from questionnaires.models import Answer, Assessment
 from stakeholders.models import Conflict, Objective, Requirement, Stakeholder
 from tests.fuzz.conftest import FUZZ, json_text, nasty_text
+from transfer.core import ImportRejected, import_proposals, parse_document
 
 EXAMPLE = json.loads((Path(settings.BASE_DIR) / "docs" / "example-import.json").read_text())
 

@@ -19,9 +19,6 @@ from kombu.exceptions import OperationalError
 from accounts.models import EmailStatus, Invitation, Notification, NotificationKind, Role
 from accounts.notifications import notify
 from accounts.services import invitation_create
-from assessments.models import Report, ReportStatus
-from assessments.questionnaires_db import latest_version, sync_from_files
-from assessments.reports import PDF_LOST_AFTER, report_pdf_request, report_sweep
 from config.celery import app
 from outbox import services
 from outbox.models import OutboxItem, OutboxKind, OutboxStatus
@@ -35,9 +32,11 @@ from outbox.services import (
     outbox_sweep,
     outbox_task,
 )
+from reports.models import Report, ReportStatus
+from reports.services import PDF_LOST_AFTER, report_pdf_request, report_sweep
 from stakeholders.models import Stakeholder
 from stakeholders.services import stake_roles, stakeholder_add
-from tests.assessments.test_reports import build_scenario, computed, install_engine_memo
+from tests.factories import build_scenario, computed
 
 
 @pytest.fixture(autouse=True)
@@ -291,16 +290,9 @@ def test_a_notification_email_that_can_never_be_sent_ends_failed(
 # --- A PDF whose job was lost ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def questionnaire_version(db):
-    sync_from_files()
-    return latest_version()
-
-
 def test_a_lost_pdf_job_is_sent_again_once_then_failed_with_the_reason(
-    world, questionnaire_version, monkeypatch, broker_down
+    world, questionnaire_version, memo_engine, monkeypatch, broker_down
 ):
-    install_engine_memo(monkeypatch)
     build_scenario(world)
     with monkeypatch.context() as eager:
         eager.setattr(app.conf, "task_always_eager", True)

@@ -3,18 +3,7 @@
 import pytest
 from django.test import Client
 
-from accounts.models import ApiToken
 from projects.models import Proposal
-from tests.conftest import membership
-
-
-@pytest.fixture
-def api(world):
-    def client_for(user, org=None):
-        _, raw = ApiToken.issue(membership=membership(user, org or world.org))
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-    return client_for
 
 
 def test_it_needs_a_valid_token(world):

@@ -10,10 +10,10 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 from django.urls import reverse
 
-from assessments.questionnaires_db import engine_questionnaire, latest_version, sync_from_files
-from assessments.services import answers_save, assessment_start
 from projects.models import AuditEntry, Visibility
 from projects.services import proposal_grant_access, proposal_update
+from questionnaires.services import answers_save
+from questionnaires.versions import engine_questionnaire, latest_version, sync_from_files
 from stakeholders.models import Conflict, ConflictStatus
 from stakeholders.services import (
     conflict_reopen,
@@ -24,6 +24,7 @@ from stakeholders.services import (
     stake_roles,
     stakeholder_add,
 )
+from suitability.services import assessment_start
 from tests.projects.test_intake import form_data
 
 

@@ -7,15 +7,15 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Team, User
-from assessments.models import Assessment, Report
-from assessments.questionnaires_db import latest_version, sync_from_files
-from assessments.services import answers_put
 from projects.models import Proposal
 from projects.services import proposal_create
+from questionnaires.models import Assessment
+from reports.models import Report
 from stakeholders.models import Conflict, Stakeholder
 from stakeholders.services import conflict_resolve, requirements_replace, stake_roles, stakeholder_add
-from tests.assessments.test_reports import build_scenario, celery_eager, computed, install_engine_memo, req
+from suitability.services import answers_put
 from tests.conftest import World
+from tests.factories import build_scenario, computed, req
 
 SCRIPT = "<script>alert(1)</script>"
 BREAKOUT = '"><img src=x onerror=alert(1)>'
@@ -72,20 +72,7 @@ class Hostile:
 
 
 @pytest.fixture
-def questionnaire_version(db):
-    sync_from_files()
-    return latest_version()
-
-
-@pytest.fixture
-def eager():
-    with celery_eager():
-        yield
-
-
-@pytest.fixture
-def hostile(world, questionnaire_version, monkeypatch, eager, django_capture_on_commit_callbacks) -> Hostile:
-    install_engine_memo(monkeypatch)
+def hostile(world, questionnaire_version, memo_engine, django_capture_on_commit_callbacks) -> Hostile:
     org = world.org
     org.name = PAYLOAD
     org.save()

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.security.html import Page
+from tests.html import Page
 
 POLICY = [
     "default-src 'self'",

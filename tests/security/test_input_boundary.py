@@ -18,13 +18,13 @@ from pydantic import BaseModel
 
 from accounts.inputs import MAX_ID, TEXT_VALIDATORS, InputRefused, clean_text, parse_id
 from accounts.models import ApiToken
-from assessments.transfer import ImportRejected, import_proposals
 from projects.comments import CommentError, comment_add
 from projects.models import Comment, Proposal
 from stakeholders.models import Conflict, Stakeholder, StakeRole
 from stakeholders.services import requirement_save, stake_roles, stakeholder_add
 from tests.conftest import membership
 from tests.fuzz.conftest import same_text, shown_values
+from transfer.core import ImportRejected, import_proposals
 
 EXAMPLE = json.loads((Path(settings.BASE_DIR) / "docs" / "example-import.json").read_text())
 

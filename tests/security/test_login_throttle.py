@@ -2,7 +2,8 @@
 web's sign-in and the admin's alike; the counts hold with Redis down and under parallel attempts.
 
 The counts are rows in the database (accounts.ThrottleCount), rolled back after each test. Time is
-the test's to move: `time_passes` ages every count's window, and `Throttle.take` is given `now`.
+the test's to move: the `clock` fixture stops it (time-machine) and `clock.shift` moves it on, and
+`Throttle.take` is given `now`.
 """
 
 import threading
@@ -13,7 +14,6 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import ThrottleCount, User
 from accounts.throttle import client_address, login_throttle
 from tests.factories import UserFactory
-from tests.security.html import Page
+from tests.html import parse
 
 PASSWORD = "password-for-tests"
 WINDOW = 15 * 60
@@ -58,13 +58,14 @@ def signed_in(response) -> bool:
 
 
 def alert_text(response) -> str:
-    page = Page(response.content.decode())
-    return " ".join(page.text.split())
+    return parse(response).text()
 
 
-def time_passes(seconds: int) -> None:
-    """As if `seconds` had gone by since every count's window started."""
-    ThrottleCount.objects.update(window_started_at=F("window_started_at") - timedelta(seconds=seconds))
+@pytest.fixture
+def clock(time_machine):
+    """The clock, stopped: only `clock.shift(seconds)` makes time pass."""
+    time_machine.move_to(timezone.now(), tick=False)
+    return time_machine
 
 
 def test_the_sixth_attempt_is_refused_even_with_the_right_password(person):
@@ -87,9 +88,8 @@ def test_the_refusal_is_announced_as_an_alert(person):
     for _ in range(5):
         sign_in(client, person.email, "wrong")
     response = sign_in(client, person.email, "wrong")
-    html = response.content.decode()
-    alert = html[html.index('role="alert"') : html.index("</div>", html.index('role="alert"'))]
-    assert "Too many failed sign-in attempts" in alert
+    first_alert = parse(response).texts('[role="alert"]')[0]
+    assert "Too many failed sign-in attempts" in first_alert
 
 
 def test_the_count_is_per_email_from_any_address(person):
@@ -138,14 +138,14 @@ def test_the_address_is_read_behind_a_trusted_proxy(person, db, settings):
     assert signed_in(sign_in(neighbour, person.email, PASSWORD))
 
 
-def test_a_right_password_signs_in_once_the_lock_out_has_expired(person):
+def test_a_right_password_signs_in_once_the_lock_out_has_expired(person, clock):
     client = new_client()
     for _ in range(5):
         sign_in(client, person.email, "wrong")
-    time_passes(WINDOW - 1)
+    clock.shift(WINDOW - 1)
     assert sign_in(client, person.email, PASSWORD).status_code == 429
 
-    time_passes(1)
+    clock.shift(1)
 
     response = sign_in(client, person.email, PASSWORD)
     assert signed_in(response)
@@ -176,14 +176,14 @@ def test_signing_in_does_not_clear_the_count_of_the_address(person, db, settings
     assert sign_in(client, person.email, PASSWORD).status_code == 429
 
 
-def test_refused_attempts_do_not_extend_the_wait(person):
+def test_refused_attempts_do_not_extend_the_wait(person, clock):
     client = new_client()
     for _ in range(5):
         sign_in(client, person.email, "wrong")
-    time_passes(WINDOW // 2)
+    clock.shift(WINDOW // 2)
     for _ in range(3):
         assert sign_in(client, person.email, "wrong").status_code == 429
-    time_passes(WINDOW // 2)
+    clock.shift(WINDOW // 2)
     assert signed_in(sign_in(client, person.email, PASSWORD))
 
 
@@ -255,11 +255,11 @@ def test_the_admin_and_the_web_sign_in_share_one_count(staff):
     assert sign_in(new_client(), staff.email, PASSWORD).status_code == 429
 
 
-def test_the_admin_lets_staff_in_once_the_lock_out_has_expired(staff):
+def test_the_admin_lets_staff_in_once_the_lock_out_has_expired(staff, clock):
     client = new_client()
     for _ in range(5):
         admin_sign_in(client, staff.email, "wrong")
-    time_passes(WINDOW)
+    clock.shift(WINDOW)
 
     response = admin_sign_in(client, staff.email, PASSWORD)
 

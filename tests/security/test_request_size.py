@@ -17,13 +17,13 @@ from django.urls import reverse
 from accounts.models import ApiToken
 from projects.models import Proposal
 from tests.conftest import membership
-from tests.security.html import Page
+from tests.html import parse
 
 MB = 1024 * 1024
 
 
 def message_of(response) -> str:
-    return " ".join(Page(response.content.decode()).text.split())
+    return parse(response).text()
 
 
 def test_a_form_post_over_the_limit_is_refused_with_413(world):

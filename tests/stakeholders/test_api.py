@@ -1,4 +1,4 @@
-"""Stakeholders, their requirements and conflicts over the JSON API (assessments.api): tokens scope
+"""Stakeholders, their requirements and conflicts over the JSON API (suitability.api): tokens scope
 every call, the owner or an admin writes, any member reads."""
 
 import re
@@ -7,25 +7,14 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from accounts.models import ApiToken
 from projects.models import Proposal, Visibility
 from stakeholders.models import Conflict, ConflictEvent, ConflictStatus, Objective, Requirement, Stakeholder
 from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
-from tests.conftest import membership
 from tests.factories import ProposalFactory
 
 
 def link(stakeholder, raw):
     return f"http://testserver/requirements/{raw}/"
-
-
-@pytest.fixture
-def api(world):
-    def client_for(user, org=None):
-        _, raw = ApiToken.issue(membership=membership(user, org or world.org))
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-    return client_for
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
-from assessments.questionnaires_db import sync_from_files
 from projects.models import Visibility
 from projects.services import membership_remove
+from questionnaires.versions import sync_from_files
 from stakeholders.models import Requirement, Stakeholder
 from stakeholders.services import (
     StakeholderLinkError,

@@ -1,8 +1,6 @@
 """The review workflow: every transition, allowed and refused, for each kind of person, on the
 page and over the API; sign-offs per round; notifications and audit entries it leaves."""
 
-from html import unescape
-
 import pytest
 from django.core import mail
 from django.test import Client
@@ -11,66 +9,11 @@ from django.urls import reverse
 from accounts.models import ApiToken, Notification, NotificationKind, Role
 from projects import workflow
 from projects.models import AuditEntry
-from stakeholders.models import Decision, Requirement, SignOff, Stakeholder
+from stakeholders.models import Decision, SignOff
 from stakeholders.services import stake_roles
 from tests.conftest import membership
 from tests.factories import MembershipFactory
-
-
-def text(response) -> str:
-    return unescape(response.content.decode())
-
-
-class Review:
-    """The world's proposal with three required stakeholders (product, ML engineering, legal),
-    each a reviewer member, plus a reviewer who is not a stakeholder."""
-
-    def __init__(self, world):
-        self.world = world
-        self.proposal = world.proposal
-        self.roles = {r.key: r for r in stake_roles(organisation=world.org)}
-        self.ml = MembershipFactory(organisation=world.org, role=Role.REVIEWER, user__email="ml@acme.test").user
-        self.legal = MembershipFactory(organisation=world.org, role=Role.REVIEWER, user__email="legal@acme.test").user
-        self.bystander = MembershipFactory(organisation=world.org, role=Role.REVIEWER, user__email="by@acme.test").user
-        self.signers = {"product": world.reviewer, "ml_engineering": self.ml, "legal": self.legal}
-        self.stakeholders = {
-            key: Stakeholder.objects.create(
-                organisation=world.org,
-                proposal=self.proposal,
-                user=user,
-                name=str(user),
-                email=user.email,
-                role=self.roles[key],
-            )
-            for key, user in self.signers.items()
-        }
-        # A requirement stated, so approving meets no blocker unless a test puts one there
-        # (tests/stakeholders/test_review_blockers.py tests them).
-        Requirement.objects.create(
-            organisation=world.org,
-            stakeholder=self.stakeholders["product"],
-            dimension="latency",
-            op="<=",
-            value=0.2,
-            unit="s",
-        )
-
-    def act(self, user, action, reason="", status=302):
-        response = self.world.client_for(user).post(
-            reverse("review", args=[self.proposal.pk]), {"action": action, "reason": reason}
-        )
-        assert response.status_code == status, text(response)[:2000]
-        self.proposal.refresh_from_db()
-        return response
-
-    def submit(self):
-        return self.act(self.world.owner, "submit")
-
-
-@pytest.fixture
-def review(world):
-    return Review(world)
-
+from tests.html import parse, squash
 
 # ---------------------------------------------------------------------------------------------
 # The table itself
@@ -153,7 +96,7 @@ def test_the_owner_submits_and_each_required_reviewer_is_asked(review, django_ca
 def test_only_the_owner_submits(review, who, status):
     response = review.act(getattr(review.world, who), "submit", status=status)
     assert review.proposal.status == workflow.DRAFT
-    assert "Only the proposal's owner" in text(response)
+    assert "Only the proposal's owner" in parse(response).text("#review-error")
 
 
 def test_an_outsider_gets_404(review):
@@ -165,7 +108,7 @@ def test_an_outsider_gets_404(review):
 def test_submitting_needs_a_stakeholder_in_each_required_role(review):
     review.stakeholders["legal"].delete()
     response = review.act(review.world.owner, "submit", status=409)
-    assert "Legal, compliance or risk" in text(response)
+    assert "Legal, compliance or risk" in parse(response).text("#review-error")
     assert review.proposal.status == workflow.DRAFT and review.proposal.review_round == 0
 
 
@@ -176,8 +119,8 @@ def test_submitting_needs_members_with_the_reviewer_role(review):
     MembershipFactory(organisation=review.world.org, role=Role.MEMBER, user__email="plain@acme.test")
     review.stakeholders["ml_engineering"].user = membership(review.world.member, review.world.org).user
     review.stakeholders["ml_engineering"].save()
-    body = text(review.act(review.world.owner, "submit", status=409))
-    assert "have no account" in body and "reviewer or admin role" in body
+    error = parse(review.act(review.world.owner, "submit", status=409)).text("#review-error")
+    assert "have no account" in error and "reviewer or admin role" in error
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,14 +152,14 @@ def test_a_reviewer_cannot_sign_twice_in_a_round(review):
     review.submit()
     review.act(review.world.reviewer, "approve", reason="Fine.")
     response = review.act(review.world.reviewer, "approve", reason="Again.", status=409)
-    assert "already given your decision" in text(response)
+    assert "already given your decision" in parse(response).text("#review-error")
     assert SignOff.objects.filter(user=review.world.reviewer).count() == 1
 
 
 def test_a_decision_needs_reasons_and_keeps_what_was_typed(review):
     review.submit()
     response = review.act(review.ml, "approve", reason="   ", status=400)
-    assert "Give your reasons" in text(response)
+    assert "Give your reasons" in parse(response).text("#review-error")
     assert not SignOff.objects.exists()
 
 
@@ -238,7 +181,7 @@ def test_a_signer_who_lost_the_reviewer_role_cannot_decide(review):
 
 def test_deciding_on_a_draft_is_refused_with_the_reason(review):
     response = review.act(review.world.reviewer, "approve", reason="Early.", status=409)
-    assert "cannot be “approve”" in text(response)
+    assert "cannot be “approve”" in parse(response).text("#review-error")
 
 
 def test_changes_requested_then_resubmitted_opens_a_new_round(review):
@@ -296,13 +239,17 @@ def test_archive_and_restore_go_through_the_same_rules(review, world):
     assert [e.action for e in AuditEntry.objects.order_by("pk")] == ["review.archive", "review.unarchive"]
 
 
+def offered(page) -> list[str]:
+    """The actions the page has a form for."""
+    return [field["value"] for field in page.all("form.review-action input[name=action]")]
+
+
 def test_the_page_offers_only_the_actions_allowed(review):
-    page = review.world.client_for(review.world.owner).get(reverse("review", args=[review.proposal.pk]))
-    html = text(page)
-    assert 'value="submit"' in html and 'value="approve"' not in html
+    actions = offered(review.page(review.world.owner))
+    assert "submit" in actions and "approve" not in actions
     review.submit()
-    html = review.world.client_for(review.ml).get(reverse("review", args=[review.proposal.pk])).content.decode()
-    assert 'value="approve"' in html and 'value="request_changes"' in html and 'value="submit"' not in html
+    actions = offered(review.page(review.ml))
+    assert "approve" in actions and "request_changes" in actions and "submit" not in actions
 
 
 def test_the_page_shows_each_signoff_with_its_report(review):
@@ -310,8 +257,12 @@ def test_the_page_shows_each_signoff_with_its_report(review):
     review.proposal.save(update_fields=["latest_report_id"])
     review.submit()
     review.act(review.ml, "approve", reason="Trees are fine.")
-    html = review.world.client_for(review.world.member).get(reverse("review", args=[review.proposal.pk])).content
-    assert b"Trees are fine." in html and b"report #7" in html
+    page = review.page(review.world.member)
+    (decision,) = page.all("#review-history li")
+    assert "Trees are fine." in squash(decision.get_text())
+    assert [(a.get_text(), a["href"]) for a in decision.find_all("a")] == [
+        ("report #7", reverse("reports:detail", args=[review.proposal.pk, 7]))
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,15 +283,6 @@ def test_admins_choose_the_roles_that_sign_off(review, world):
 
 # ---------------------------------------------------------------------------------------------
 # The API
-
-
-@pytest.fixture
-def api(world):
-    def client_for(user):
-        _, raw = ApiToken.issue(membership=membership(user, world.org))
-        return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-
-    return client_for
 
 
 def test_the_api_takes_the_same_actions_and_refusals(review, api, world):

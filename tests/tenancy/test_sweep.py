@@ -43,16 +43,16 @@ from accounts.models import ApiToken, Membership, Notification, NotificationKind
 from accounts.notifications import notify
 from accounts.services import invitation_create
 from accounts.tenancy import SESSION_KEY, member_required
-from assessments.engine.bench import typical_answers
-from assessments.models import Report, ReportStatus
-from assessments.questionnaires_db import sync_from_files
-from assessments.reports import report_request, report_run
-from assessments.services import answers_put, assessment_complete, assessment_start
 from projects.comments import comment_add
 from projects.models import Outcome, OutcomeStatus, Proposal, ProposalRevision, ProposalStatus, Visibility
+from questionnaires.versions import sync_from_files
+from reports.models import Report, ReportStatus
+from reports.services import report_request, report_run
 from stakeholders.models import StakeRole
 from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
+from suitability.services import answers_put, assessment_complete, assessment_start
 from tests.factories import MembershipFactory, OrganisationFactory, ProposalFactory
+from tests.typical_answers import typical_answers
 
 # Text put into every Acme (and Globex) object a page could show, so a response that leaks one is
 # caught whatever its status code.

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ApproachesConfig(AppConfig):
+    name = "approaches"
+    verbose_name = "Candidate approaches"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SuitabilityConfig(AppConfig):
+    name = "suitability"
+    verbose_name = "Suitability"
