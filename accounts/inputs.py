@@ -127,6 +127,22 @@ def text_problems(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from text_problems(item, f"{path}[{i}]")
 
 
+def json_kind(value: object) -> str:
+    """A JSON value's type in the words of a refusal ("expected a list of requirements, got text"),
+    for input whose shape is checked by hand (an imported document, a stakeholder's requirements)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
 # --- the same checks on every text field of a Django form --------------------------------------
 
 

@@ -113,7 +113,7 @@ class Membership(models.Model):
 class Team(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=120)
-    # Who sees the proposals shared with this team (projects.selectors.visible_to).
+    # Who sees the proposals shared with this team (projects.access.visible_to).
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
 
     class Meta:

@@ -4,7 +4,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -15,18 +15,23 @@ from accounts.forms import (
     ApiTokenForm,
     EmailAuthenticationForm,
     InvitationForm,
+    MembershipRoleForm,
     ThrottledPasswordResetForm,
 )
-from accounts.models import ApiToken, Role, User
+from accounts.models import ApiToken, Membership, Role, User
 from accounts.services import (
     InvitationConflict,
     InvitationError,
+    MembershipChangeError,
+    api_token_revoke,
     invitation_accept,
     invitation_create,
     invitation_get_usable,
+    membership_remove,
+    membership_set_role,
     user_for_invitation,
 )
-from accounts.tenancy import SESSION_KEY, member_required
+from accounts.tenancy import SESSION_KEY, get_object_for_member, member_required
 
 
 class LoginView(auth_views.LoginView):
@@ -114,6 +119,43 @@ def members(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/members.html", context, status=400 if form.errors else 200)
 
 
+@member_required(role=Role.ADMIN)
+@require_POST
+def membership_role_view(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_for_member(request, Membership.objects.select_related("user"), pk=pk)
+    form = MembershipRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed roles.")
+        return redirect("accounts:members")
+    try:
+        membership_set_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
+    except MembershipChangeError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+    return redirect("accounts:members")
+
+
+@member_required(role=Role.ADMIN)
+@require_POST
+def membership_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_object_for_member(request, Membership.objects.select_related("user"), pk=pk)
+    try:
+        waiting = membership_remove(membership=membership, by=request.user)
+    except MembershipChangeError as exc:
+        messages.error(request, str(exc))
+        return redirect("accounts:members")
+    messages.success(request, f"{membership.user} no longer has access to {request.organisation.name}.")
+    if waiting:
+        titles = "; ".join(f"“{p.title}”" for p in waiting[:5]) + (" and more" if len(waiting) > 5 else "")
+        messages.warning(
+            request,
+            f"{len(waiting)} review(s) still wait on their sign-off: {titles}. Give the stakeholder to someone "
+            "else on the proposal, or decide as an admin with an override.",
+        )
+    return redirect("accounts:members")
+
+
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = invitation_get_usable(token=token)
@@ -177,6 +219,21 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     )
     context = {"form": form, "tokens": tokens, "others": others, "raw": raw}
     return render(request, "accounts/api_tokens.html", context)
+
+
+@member_required()
+@require_POST
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    tokens = ApiToken.manageable_by(request.membership)
+    token = tokens.select_related("membership__user", "membership__organisation").filter(pk=pk).first()
+    if token is None:
+        # Another member's token (to a non-admin), or another organisation's: same answer as a
+        # missing one.
+        raise Http404("Not found.")
+    api_token_revoke(token=token, by=request.user)
+    owner = "" if token.membership_id == request.membership.pk else f" of {token.membership.user}"
+    messages.success(request, f"Token {token.name}{owner} revoked.")
+    return redirect("accounts:api_tokens")
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 
 from approaches.models import ApproachSet
 from approaches.versions import approaches_publish
-from reports.engine import tradeoffs
+from domain.approaches import load_approaches
 
 
 class ApproachSetForm(forms.ModelForm):
@@ -26,7 +26,7 @@ class ApproachSetForm(forms.ModelForm):
         if not isinstance(definition, dict):
             raise forms.ValidationError("The definition must be a JSON object.")
         try:
-            tradeoffs.load_approaches({**definition, "version": int(definition.get("version") or 1)})
+            load_approaches({**definition, "version": int(definition.get("version") or 1)})
         except (ValueError, KeyError, TypeError) as exc:
             raise forms.ValidationError(f"Not a valid set of approaches: {exc}") from exc
         return definition
@@ -46,8 +46,9 @@ class ApproachSetAdmin(admin.ModelAdmin):
         if created:
             messages.success(
                 request,
-                f"Published candidate approaches version {version.version}. New reports use it; "
-                "`manage.py recompute_reports` refreshes the existing ones.",
+                f"Published candidate approaches version {version.version}. New reports use it, and the "
+                "conflict detector the next time a proposal's requirements change; "
+                "`manage.py recompute_reports` refreshes the existing reports.",
             )
         else:
             messages.info(request, "Nothing changed in the profiles, so no new version was published.")

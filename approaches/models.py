@@ -6,8 +6,9 @@ class ApproachSet(models.Model):
     """One published version of the candidate approaches and their profiles. Never changed.
 
     The definition is approaches/definitions/approaches.yaml as JSON (loaded by
-    reports.engine.tradeoffs.load_approaches). Editing it in the admin publishes the next
-    version; every report freezes the version it was computed with into its inputs.
+    domain.approaches.load_approaches). Editing it in the admin publishes the next version;
+    every report freezes the version it was computed with into its inputs, and the conflict
+    detector reads the latest.
     """
 
     version = models.PositiveIntegerField(unique=True)

@@ -5,7 +5,7 @@ from ninja.errors import ValidationError
 from accounts.api_auth import TokenAuth
 from accounts.inputs import InputRefused
 from projects.api import router as projects_router
-from stakeholders.api import router as review_router
+from stakeholders.api import review_router, stakeholders_router
 from suitability.api import router as assessments_router
 
 # No parser of our own: text and ids in the input schemas are checked field by field by
@@ -14,6 +14,7 @@ from suitability.api import router as assessments_router
 api = NinjaAPI(title="MLFit API", version="1", auth=TokenAuth(), urls_namespace="api")
 api.add_router("/", projects_router)
 api.add_router("/", assessments_router)
+api.add_router("/", stakeholders_router)
 api.add_router("/", review_router)
 
 

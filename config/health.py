@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from celery import bootsteps
+from celery import bootsteps, current_app
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -51,10 +51,9 @@ _clients: dict[str, redis.Redis] = {}
 
 
 def _celery_app():
-    # Imported here: config.celery imports the modules that import this one.
-    from config.celery import app
-
-    return app
+    # The project's app (config/__init__.py makes it current on import), reached without
+    # importing config.celery: that module imports this one for the worker heartbeat.
+    return current_app
 
 
 def broker_redis() -> redis.Redis | None:

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "csp",
     # Below every app of ours: they write their side effects into it (outbox.services.outbox_add).
     "outbox",
+    # The audit trail: every app above records its changes into it (audit.services.audit_record).
+    "audit",
     "accounts",
     "projects",
     "approaches",

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from projects.models import AuditEntry, Comment, CommentRevision, Outcome, Proposal, ProposalDraft, ProposalRevision
+from projects.models import Comment, CommentRevision, Outcome, Proposal, ProposalDraft, ProposalRevision
 
 
 @admin.register(Proposal)
@@ -44,15 +44,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "organisation", "actor_label", "action", "object_type", "object_label"]
-    list_filter = ["organisation", "action"]
-    search_fields = ["object_label", "actor_label", "action"]
-    list_select_related = ["organisation"]
-    show_full_result_count = False
 
 
 @admin.register(Comment)

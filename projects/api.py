@@ -8,9 +8,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from accounts.inputs import Id, MultiLine, OneLine
 from accounts.models import Role
 from accounts.tenancy import get_object_for_member
+from projects.access import may_edit, proposals_for
 from projects.forms import ProposalForm
 from projects.models import Proposal, ProposalStatus, VolumePeriod
-from projects.selectors import ProposalFilters, proposal_list, proposals_for
+from projects.selectors import ProposalFilters, proposal_list
 from projects.services import VersionConflict, proposal_create, proposal_update
 
 router = Router(tags=["proposals"])
@@ -115,7 +116,7 @@ def create_proposal(request: HttpRequest, payload: ProposalIn):
 @router.put("/proposals/{proposal_id}", response={200: ProposalOut})
 def update_proposal(request: HttpRequest, proposal_id: Id, payload: ProposalUpdateIn):
     proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
-    if proposal.owner_id != request.user.pk and not request.membership.has_role(Role.ADMIN):
+    if not may_edit(request, proposal):
         raise HttpError(403, "Only the proposal's owner or an admin can change it.")
     data = _validated(request, payload, instance=proposal)
     try:

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import Role
 from accounts.tenancy import member_required
+from audit.models import AuditEntry
+from projects.access import get_proposal_for_member
 from projects.csv_export import csv_lines
-from projects.models import AuditEntry
-from projects.views import get_proposal_for_member
 
 PAGE_SIZE = 50
 EXPORT_FORMATS = ("csv", "json")

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from accounts.inputs import parse_id
 from accounts.tenancy import get_object_for_member, member_required
+from projects.access import get_proposal_for_member
 from projects.comments import (
     ANCHOR_RE,
     CommentError,
@@ -17,7 +18,6 @@ from projects.comments import (
     thread,
 )
 from projects.models import Comment
-from projects.views import get_proposal_for_member
 
 
 def _render(request, proposal, anchor, *, error="", status=200, draft="", reply_to="", editing=None, notice=""):

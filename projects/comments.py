@@ -17,9 +17,9 @@ from django.utils import timezone
 from accounts.inputs import InputRefused, clean_text
 from accounts.models import Membership, NotificationKind, Role, User
 from accounts.notifications import notify
-from projects.audit import audit_record
+from audit.services import audit_record
+from projects.access import may_view
 from projects.models import Comment, CommentRevision, Proposal
-from projects.selectors import visible_to
 
 MENTION_RE = re.compile(r"(?<![\w.+-])@([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 ANCHOR_RE = re.compile(r"^(?:|section:[a-z0-9_-]{1,60}|conflict:[0-9]{1,12})$")
@@ -91,10 +91,7 @@ def _mentioned(proposal: Proposal, body: str) -> tuple[list[User], list[str]]:
     memberships = Membership.objects.filter(any_email, organisation_id=proposal.organisation_id, user__is_active=True)
     found = []
     for membership in memberships.select_related("user"):
-        can_see = visible_to(
-            Proposal.objects.filter(pk=proposal.pk), user=membership.user, is_admin=membership.has_role(Role.ADMIN)
-        ).exists()
-        if can_see:
+        if may_view(proposal=proposal, user=membership.user, is_admin=membership.has_role(Role.ADMIN)):
             found.append(membership.user)
     reached = {u.email.lower() for u in found}
     return found, sorted(emails - reached)

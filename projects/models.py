@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import Organisation, Team
+from projects import workflow
 from projects.decision import ReportGist, decision_sentence
 
 
@@ -52,6 +53,16 @@ EDITABLE_FIELDS = [
 ]
 
 
+class ProposalQuerySet(models.QuerySet):
+    def under_review(self) -> "ProposalQuerySet":
+        """Submitted or in review: waiting for sign-offs (projects.workflow.UNDER_REVIEW).
+
+        On the queryset, so the related managers reach it too: the accounts app, below this one,
+        asks `user.awaiting_reviews.under_review()` without importing the states.
+        """
+        return self.filter(status__in=workflow.UNDER_REVIEW)
+
+
 class Proposal(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="proposals")
     title = models.CharField(max_length=200)
@@ -91,7 +102,7 @@ class Proposal(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_proposals")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT)
-    # Who may see the proposal and its reports (projects.selectors.visible_to); admins see all.
+    # Who may see the proposal and its reports (projects.access.visible_to); admins see all.
     visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.ORGANISATION)
     # Members given access to a private or team proposal: its stakeholders who are members,
     # added by the stakeholders app through projects.services.proposal_grant_access.
@@ -146,6 +157,8 @@ class Proposal(models.Model):
     # demo): the same form sent twice (a double click, a resend after a slow answer) finds the
     # proposal the first sending made instead of making a second (projects.services.proposal_create).
     submission_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at"]
@@ -287,47 +300,6 @@ class ProposalDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Draft by {self.user_id} of {self.proposal_id or 'a new proposal'}"
-
-
-class AuditEntry(models.Model):
-    """One recorded change: who, when, what, the values before and after. Append-only.
-
-    Written only through projects.audit.audit_record; the app has no page or API that edits or
-    deletes one, the admin shows them read-only, and save() refuses to update an existing row.
-    """
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="audit")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # Who acted when there is no member to name (an outside stakeholder's link, a job).
-    actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=40, blank=True)
-    object_label = models.CharField(max_length=300, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            # The proposal's history tab and its export: one proposal, newest first.
-            models.Index(fields=["proposal", "-created_at"], name="audit_proposal_idx"),
-            # The organisation-wide export.
-            models.Index(fields=["organisation", "-created_at"], name="audit_org_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.object_type} {self.object_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("Audit entries cannot be changed once written.")
-        super().save(*args, **kwargs)
 
 
 class Comment(models.Model):

@@ -1,110 +1,31 @@
-"""The organisation's portfolio: its summary, its table, stale assessments and their reminders,
-outcomes after approval, and the calibration of the suitability score against them.
+"""The organisation's portfolio: its filters, its summary (counts by state and verdict, the chart,
+the stale count), its table and its CSV export.
 
-Every read starts from projects.selectors.visible_to, so the portfolio shows and counts exactly
-what the proposal list would show the same person.
+Every read starts from projects.access.visible_to, so the portfolio shows and counts exactly
+what the proposal list would show the same person. Staleness is projects.staleness's rule.
 """
 
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection, transaction
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, QuerySet, Value, When
 from django.db.models.functions import Cast, Floor, Least, Ln
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from accounts.models import NotificationKind, Organisation, User
-from accounts.notifications import notify
-from projects import calibration, portfolio_chart
-from projects.audit import audit_record
+from accounts.models import Organisation
+from projects import portfolio_chart
+from projects.access import visible_to
 from projects.csv_export import csv_lines
-from projects.models import AuditEntry, Outcome, OutcomeStatus, PortfolioClock, Proposal, ProposalStatus
-from projects.selectors import proposal_search, visible_to
-
-# --- stale assessments --------------------------------------------------------------------------
-
-STALE_AGE, STALE_QUESTIONNAIRE, STALE_INPUTS = "age", "questionnaire", "inputs"
-STALE_REASONS = (STALE_AGE, STALE_QUESTIONNAIRE, STALE_INPUTS)
-STALE_LABELS = {
-    STALE_AGE: "Assessment too old",
-    STALE_QUESTIONNAIRE: "Questionnaire changed since",
-    STALE_INPUTS: "Changed since the last report",
-}
-STALE_HELP = {
-    STALE_AGE: "The suitability assessment is older than the organisation allows; assess it again.",
-    STALE_QUESTIONNAIRE: "A newer version of the suitability questionnaire was published; upgrade the assessment.",
-    STALE_INPUTS: "The proposal, its answers or its requirements changed after the latest trade-off report.",
-}
-# Reminders go to proposals still heading for a decision; decided or abandoned ones only show flags.
-REMINDER_STATUSES = (
-    ProposalStatus.DRAFT,
-    ProposalStatus.SUBMITTED,
-    ProposalStatus.IN_REVIEW,
-    ProposalStatus.CHANGES_REQUESTED,
-)
-
-
-def stale_cutoff(organisation: Organisation, now: datetime | None = None) -> datetime:
-    """Assessments made before this moment are too old for the organisation."""
-    return (now or timezone.now()) - timedelta(days=organisation.assessment_max_age_days)
-
-
-def stale_reasons(
-    *,
-    assessed_at: datetime | None,
-    questionnaire_outdated: bool,
-    inputs_changed_at: datetime | None,
-    latest_report_at: datetime | None,
-    cutoff: datetime,
-) -> list[str]:
-    """Why a proposal's assessment is stale, in STALE_REASONS order; [] when it is not.
-
-    Must agree with stale_q, which says the same in SQL (tests/projects/test_stale.py checks both).
-    A proposal never assessed, or never reported on, is not stale: it has nothing to go stale.
-    """
-    reasons = []
-    if assessed_at is not None and assessed_at < cutoff:
-        reasons.append(STALE_AGE)
-    if questionnaire_outdated:
-        reasons.append(STALE_QUESTIONNAIRE)
-    if latest_report_at is not None and inputs_changed_at is not None and inputs_changed_at > latest_report_at:
-        reasons.append(STALE_INPUTS)
-    return reasons
-
-
-def proposal_stale_reasons(proposal: Proposal, cutoff: datetime) -> list[str]:
-    return stale_reasons(
-        assessed_at=proposal.assessed_at,
-        questionnaire_outdated=proposal.questionnaire_outdated,
-        inputs_changed_at=proposal.inputs_changed_at,
-        latest_report_at=proposal.latest_report_at,
-        cutoff=cutoff,
-    )
-
-
-def stale_reason_q(reason: str, cutoff: datetime) -> Q:
-    if reason == STALE_AGE:
-        return Q(assessed_at__lt=cutoff)
-    if reason == STALE_QUESTIONNAIRE:
-        return Q(questionnaire_outdated=True)
-    return Q(latest_report_at__isnull=False, inputs_changed_at__gt=F("latest_report_at"))
-
-
-def stale_q(cutoff: datetime) -> Q:
-    q = Q()
-    for reason in STALE_REASONS:
-        q |= stale_reason_q(reason, cutoff)
-    return q
-
-
-# --- the portfolio's filters, summary and table -------------------------------------------------
+from projects.models import PortfolioClock, Proposal, ProposalStatus
+from projects.selectors import STATUS_LABELS, proposal_search
+from projects.staleness import STALE_LABELS, stale_q, stale_reasons
 
 VERDICTS = ("good_fit", "fit_with_caveats", "not_a_fit", "")
 VERDICT_LABELS = {
@@ -115,7 +36,6 @@ VERDICT_LABELS = {
 }
 # The filter's name for "never assessed" (an empty value would mean "any verdict").
 NOT_ASSESSED = "none"
-STATUS_LABELS = dict(ProposalStatus.choices)
 
 PORTFOLIO_SORTS = {
     "updated": ((F("updated_at").desc(),), "Recently updated"),
@@ -399,45 +319,6 @@ def portfolio_rows(rows: Iterable[dict], *, cutoff: datetime) -> list[PortfolioR
     ]
 
 
-@dataclass(frozen=True)
-class QueueRow:
-    pk: int
-    title: str
-    status_label: str
-    owner: str
-    submitted: str
-
-
-QUEUE_LIMIT = 20
-
-
-def review_queue(*, organisation: Organisation, user: Any, is_admin: bool) -> list[QueueRow]:
-    """Proposals waiting for this person's sign-off in their current review round, oldest first.
-
-    Up to QUEUE_LIMIT + 1 rows, so the page can say there are more.
-    """
-    queryset = visible_to(
-        organisation.proposals.filter(
-            status__in=[ProposalStatus.SUBMITTED, ProposalStatus.IN_REVIEW], awaiting_review_by=user
-        ),
-        user=user,
-        is_admin=is_admin,
-    )
-    rows = queryset.order_by(F("submitted_at").asc(nulls_last=True), "pk").values(
-        "pk", "title", "status", "submitted_at", "owner__name", "owner__email"
-    )[: QUEUE_LIMIT + 1]
-    return [
-        QueueRow(
-            pk=row["pk"],
-            title=row["title"],
-            status_label=STATUS_LABELS.get(row["status"], row["status"]),
-            owner=row["owner__name"] or row["owner__email"],
-            submitted=row["submitted_at"].date().isoformat() if row["submitted_at"] else "",
-        )
-        for row in rows
-    ]
-
-
 # --- CSV export ---------------------------------------------------------------------------------
 
 CSV_HEADER = [
@@ -492,170 +373,3 @@ def portfolio_csv_lines(queryset: QuerySet[Proposal], *, cutoff: datetime, base_
             )
 
     return csv_lines(CSV_HEADER, rows())
-
-
-# --- reminders ----------------------------------------------------------------------------------
-
-
-def stale_reminders_send(*, now: datetime | None = None) -> int:
-    """Remind the owners of stale proposals, once per proposal, reason and ISO week.
-
-    The event key names the proposal, the reason and the week, and notifications are unique per
-    person and event key, so running this twice in a week (a retried or doubled job) reminds
-    nobody twice; a reason still true next week reminds again. Returns how many reminders were new.
-    """
-    now = now or timezone.now()
-    year, week, _ = now.isocalendar()
-    period = f"{year}-W{week:02d}"
-    created = 0
-    for organisation in Organisation.objects.all().iterator():
-        cutoff = stale_cutoff(organisation, now)
-        stale = (
-            organisation.proposals.filter(status__in=REMINDER_STATUSES)
-            .filter(stale_q(cutoff))
-            .select_related("owner")
-            .order_by("pk")
-        )
-        for proposal in stale.iterator(chunk_size=500):
-            url = reverse("projects:detail", args=[proposal.pk])
-            for reason in proposal_stale_reasons(proposal, cutoff):
-                with transaction.atomic():
-                    created += _remind(organisation, proposal, reason, period, url)
-    return created
-
-
-def _remind(organisation: Organisation, proposal: Proposal, reason: str, period: str, url: str) -> int:
-    from accounts.models import Notification
-
-    key = f"stale:{proposal.pk}:{reason}:{period}"
-    if Notification.objects.filter(user_id=proposal.owner_id, event_key=key).exists():
-        return 0
-    notify(
-        organisation=organisation,
-        users=[proposal.owner],
-        kind=NotificationKind.REMINDER,
-        event_key=key,
-        title=f"Stale assessment: {proposal.title}",
-        body=STALE_HELP[reason],
-        url=url,
-    )
-    return 1
-
-
-# --- the organisation's setting -----------------------------------------------------------------
-
-
-def organisation_staleness_set(*, organisation: Organisation, max_age_days: int, by: User) -> bool:
-    """Change how old an assessment may get; audited. False when nothing changed."""
-    before = organisation.assessment_max_age_days
-    if before == max_age_days:
-        return False
-    Organisation.objects.filter(pk=organisation.pk).update(assessment_max_age_days=max_age_days)
-    organisation.assessment_max_age_days = max_age_days
-    audit_record(
-        organisation=organisation,
-        action="organisation.settings",
-        obj=organisation,
-        actor=by,
-        before={"assessment_max_age_days": before},
-        after={"assessment_max_age_days": max_age_days},
-    )
-    return True
-
-
-# --- outcomes -----------------------------------------------------------------------------------
-
-OUTCOME_FIELDS = ("status", "value_achieved", "target_met", "notes")
-
-
-def outcome_allowed(proposal: Proposal) -> bool:
-    """Outcomes follow approval: an approved proposal, or one archived after it was approved.
-
-    An archived proposal counts as approved before if it has an outcome already, or if its audit
-    trail records a change to the approved state.
-    """
-    if proposal.status == ProposalStatus.APPROVED:
-        return True
-    if proposal.status != ProposalStatus.ARCHIVED:
-        return False
-    if Outcome.objects.filter(proposal=proposal).exists():
-        return True
-    return AuditEntry.objects.filter(proposal=proposal, after__status=ProposalStatus.APPROVED).exists()
-
-
-def _outcome_data(outcome: Outcome) -> dict[str, Any]:
-    return {name: getattr(outcome, name) for name in OUTCOME_FIELDS}
-
-
-@transaction.atomic
-def outcome_record(*, proposal: Proposal, data: dict[str, Any], by: User) -> Outcome:
-    """Record or change what happened after approval; every change lands in the audit trail.
-
-    A target met or missed only means something once launched, so other states clear it.
-    """
-    fields = {name: data.get(name) for name in OUTCOME_FIELDS}
-    fields["value_achieved"] = fields["value_achieved"] or ""
-    fields["notes"] = fields["notes"] or ""
-    if fields["status"] != OutcomeStatus.LAUNCHED:
-        fields["target_met"] = None
-    outcome = Outcome.objects.select_for_update().filter(proposal=proposal).first()
-    if outcome is None:
-        outcome = Outcome.objects.create(proposal=proposal, recorded_by=by, **fields)
-        audit_record(
-            organisation=proposal.organisation,
-            action="outcome.recorded",
-            obj=outcome,
-            proposal=proposal,
-            actor=by,
-            after=_outcome_data(outcome),
-            only_changes=False,
-        )
-        return outcome
-    before = _outcome_data(outcome)
-    for name, value in fields.items():
-        setattr(outcome, name, value)
-    outcome.save()
-    audit_record(
-        organisation=proposal.organisation,
-        action="outcome.updated",
-        obj=outcome,
-        proposal=proposal,
-        actor=by,
-        before=before,
-        after=_outcome_data(outcome),
-    )
-    return outcome
-
-
-# --- calibration --------------------------------------------------------------------------------
-
-
-def calibration_for(*, organisation: Organisation, user: Any, is_admin: bool) -> calibration.Calibration:
-    """Verdicts against outcomes over the approved proposals this person may see.
-
-    Approved proposals without an outcome count as pending; so do outcomes of proposals archived
-    after approval, which keep their outcome row. One query, three columns per proposal.
-    """
-    queryset = visible_to(organisation.proposals.all(), user=user, is_admin=is_admin).filter(
-        Q(status=ProposalStatus.APPROVED) | Q(outcome__isnull=False)
-    )
-    forecasts = (
-        calibration.Forecast(
-            verdict=verdict or "",
-            probability=fraction,
-            succeeded=_succeeded(status, target_met),
-        )
-        for verdict, fraction, status, target_met in queryset.values_list(
-            "suitability_verdict", "suitability_fraction", "outcome__status", "outcome__target_met"
-        ).iterator(chunk_size=2000)
-    )
-    return calibration.calibrate(forecasts)
-
-
-def _succeeded(status: str | None, target_met: bool | None) -> bool | None:
-    """Outcome.succeeded, from the two columns (no model instance per row)."""
-    if status == OutcomeStatus.ABANDONED:
-        return False
-    if status == OutcomeStatus.LAUNCHED and target_met is not None:
-        return target_met
-    return None

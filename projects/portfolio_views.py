@@ -13,27 +13,24 @@ from django.utils.safestring import mark_safe
 from accounts.models import Role
 from accounts.tenancy import member_required
 from projects import calibration
+from projects.access import get_proposal_for_member, may_edit
 from projects.forms import OutcomeForm, PortfolioFilterForm, StalenessSettingsForm
 from projects.models import Outcome
+from projects.outcomes import calibration_for, outcome_allowed, outcome_record
 from projects.portfolio import (
     ROW_COLUMNS,
     VERDICT_LABELS,
     PortfolioFilters,
     cached_html,
-    calibration_for,
     ordered,
-    organisation_staleness_set,
-    outcome_allowed,
-    outcome_record,
     portfolio_csv_lines,
     portfolio_queryset,
     portfolio_rows,
     portfolio_summary,
-    review_queue,
-    stale_cutoff,
     summary_cache_key,
 )
-from projects.views import can_edit, get_proposal_for_member
+from projects.selectors import review_queue
+from projects.staleness import organisation_staleness_set, stale_cutoff
 
 PAGE_SIZE = 25
 
@@ -155,7 +152,7 @@ def portfolio_settings_view(request: HttpRequest) -> HttpResponse:
 def outcome_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record or change what happened after approval: the owner or an admin, approved proposals only."""
     proposal = get_proposal_for_member(request, pk)  # outsiders and those it is hidden from: 404
-    if not can_edit(request, proposal):
+    if not may_edit(request, proposal):
         raise PermissionDenied("Only the proposal's owner or an admin can record its outcome.")
     outcome = Outcome.objects.filter(proposal=proposal).select_related("recorded_by").first()
     context = {"proposal": proposal, "outcome": outcome}

@@ -4,10 +4,11 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import Membership, Organisation, Team, User
-from projects.models import Proposal, ProposalStatus, Visibility
+from projects.access import visible_to
+from projects.models import Proposal, ProposalStatus
 
 SORTS = {
     "updated": ("-updated_at", "Recently updated"),
@@ -48,7 +49,7 @@ def proposal_search(queryset: QuerySet[Proposal], q: str) -> QuerySet[Proposal]:
 # 75 model objects (proposals, owners, teams) and formatting dates in the template was most of its
 # CPU on these machines (docs/benchmarks.md).
 LIST_COLUMNS = ("pk", "title", "status", "deadline", "updated_at", "team__name", "owner__name", "owner__email")
-_STATUS_LABELS = dict(ProposalStatus.choices)
+STATUS_LABELS = dict(ProposalStatus.choices)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def proposal_rows(rows: Iterable[dict]) -> list[ProposalRow]:
             pk=row["pk"],
             title=row["title"],
             status=row["status"],
-            status_label=_STATUS_LABELS.get(row["status"], row["status"]),
+            status_label=STATUS_LABELS.get(row["status"], row["status"]),
             team=row["team__name"] or "—",
             owner=row["owner__name"] or row["owner__email"],
             deadline=row["deadline"].isoformat() if row["deadline"] else "—",
@@ -106,30 +107,6 @@ def filter_choices(organisation_id: int) -> tuple[list[tuple[int, str]], list[tu
     return teams, members
 
 
-def visible_to(queryset: QuerySet[Proposal], *, user: Any, is_admin: bool) -> QuerySet[Proposal]:
-    """Only the proposals this member may see: shared with the organisation, owned, shared with
-    one of their teams, or opened to them as a stakeholder. Admins see every proposal.
-
-    EXISTS subqueries rather than joins, so a proposal never appears twice and the page count
-    stays one query.
-    """
-    if is_admin:
-        return queryset
-    in_team = Team.members.through.objects.filter(team_id=OuterRef("team_id"), user_id=user.pk)
-    reader = Proposal.readers.through.objects.filter(proposal_id=OuterRef("pk"), user_id=user.pk)
-    return queryset.filter(
-        Q(visibility=Visibility.ORGANISATION)
-        | Q(owner_id=user.pk)
-        | (Q(visibility=Visibility.TEAM) & Exists(in_team))
-        | Exists(reader)
-    )
-
-
-def proposals_for(request: Any) -> QuerySet[Proposal]:
-    """Every proposal the signed-in member (or API token) may see; callers still scope by id."""
-    return visible_to(Proposal.objects.all(), user=request.user, is_admin=request.membership.has_role("admin"))
-
-
 def proposal_list(
     *, organisation: Organisation, filters: ProposalFilters, user: Any, is_admin: bool
 ) -> QuerySet[Proposal]:
@@ -146,3 +123,42 @@ def proposal_list(
     queryset = proposal_search(queryset, filters.q)
     order = SORTS.get(filters.sort, SORTS["updated"])[0]
     return queryset.order_by(order, "-pk")
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    pk: int
+    title: str
+    status_label: str
+    owner: str
+    submitted: str
+
+
+QUEUE_LIMIT = 20
+
+
+def review_queue(*, organisation: Organisation, user: Any, is_admin: bool) -> list[QueueRow]:
+    """Proposals waiting for this person's sign-off in their current review round, oldest first.
+
+    Up to QUEUE_LIMIT + 1 rows, so the page can say there are more.
+    """
+    queryset = visible_to(
+        organisation.proposals.filter(
+            status__in=[ProposalStatus.SUBMITTED, ProposalStatus.IN_REVIEW], awaiting_review_by=user
+        ),
+        user=user,
+        is_admin=is_admin,
+    )
+    rows = queryset.order_by(F("submitted_at").asc(nulls_last=True), "pk").values(
+        "pk", "title", "status", "submitted_at", "owner__name", "owner__email"
+    )[: QUEUE_LIMIT + 1]
+    return [
+        QueueRow(
+            pk=row["pk"],
+            title=row["title"],
+            status_label=STATUS_LABELS.get(row["status"], row["status"]),
+            owner=row["owner__name"] or row["owner__email"],
+            submitted=row["submitted_at"].date().isoformat() if row["submitted_at"] else "",
+        )
+        for row in rows
+    ]

@@ -5,9 +5,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Case, CharField, F, JSONField, Model, Value, When
 from django.utils import timezone
 
-from accounts.models import ApiToken, Invitation, Membership, Organisation, Role, Team, User
+from accounts.models import Organisation, User
+from audit.services import audit_record
 from projects import workflow
-from projects.audit import audit_record
+from projects.access import workflow_actors
 from projects.models import EDITABLE_FIELDS, Proposal, ProposalDraft, ProposalRevision
 
 
@@ -156,15 +157,11 @@ def proposal_update(*, proposal: Proposal, data: dict[str, Any], expected_versio
     return proposal
 
 
-def _owner_or_admin(proposal: Proposal, by: User, is_admin: bool) -> set[str]:
-    kinds = {workflow.OWNER} if proposal.owner_id == by.pk else set()
-    return kinds | ({workflow.ADMIN} if is_admin else set())
-
-
 @transaction.atomic
 def _archive_transition(*, proposal: Proposal, by: User, is_admin: bool, action: str) -> Proposal:
     locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    transition = workflow.check(action, state=locked.status, actor_kinds=_owner_or_admin(locked, by, is_admin))
+    actors = workflow_actors(proposal=locked, user=by, is_admin=is_admin)
+    transition = workflow.check(action, state=locked.status, actor_kinds=actors)
     Proposal.objects.filter(pk=proposal.pk).update(status=transition.target, updated_at=timezone.now())
     # Archived proposals wait for nobody's review.
     proposal.awaiting_review_by.clear()
@@ -356,108 +353,3 @@ def proposals_set_latest_reports(*, latest: dict[int, tuple[int, str, bool, dict
 def proposal_set_awaiting(*, proposal: Proposal, users: list[User]) -> None:
     """Record whose sign-off the current review round waits for (called by the stakeholders app)."""
     proposal.awaiting_review_by.set(users)
-
-
-class MembershipChangeError(ValueError):
-    pass
-
-
-def _lock_for_membership_change(*, membership: Membership, by: User) -> Membership:
-    """Lock the organisation's admin memberships and the one being changed; return the latter as
-    it is now. Raises MembershipChangeError when `by` is no longer an admin there, or the
-    membership has gone.
-
-    The invariant: an organisation always has an admin. Two admins demoting (or removing) each
-    other at the same moment would each see the other still an admin and both succeed, leaving
-    none. With the admin rows locked (in id order, so two such changes queue rather than
-    deadlock), the second one waits for the first to commit, then reads the admins as they are
-    and finds its own actor demoted. The membership being changed is locked too (after the
-    admins', the same order everywhere), so two changes to one member also take turns.
-    """
-    admins = set(
-        Membership.objects.select_for_update()
-        .filter(organisation_id=membership.organisation_id, role=Role.ADMIN)
-        .order_by("pk")
-        .values_list("user_id", flat=True)
-    )
-    if by.pk not in admins:
-        raise MembershipChangeError("Your admin role was changed meanwhile; nothing was done.")
-    locked = (
-        Membership.objects.select_for_update(of=("self",))
-        .select_related("user", "organisation")
-        .filter(pk=membership.pk)
-        .first()
-    )
-    if locked is None:
-        raise MembershipChangeError(f"{membership.user} was removed meanwhile; nothing was done.")
-    return locked
-
-
-@transaction.atomic
-def membership_set_role(*, membership: Membership, role: str, by: User) -> None:
-    if membership.user_id == by.pk and role != Role.ADMIN:
-        # An organisation must never lose its last way in: an admin keeps their own role, so the
-        # one making a change is always an admin who stays.
-        raise MembershipChangeError("You cannot remove your own admin role.")
-    locked = _lock_for_membership_change(membership=membership, by=by)
-    before = {"role": locked.role}
-    locked.role = role
-    locked.save(update_fields=["role"])
-    membership.role = role
-    audit_record(
-        organisation=locked.organisation,
-        action="membership.role_changed",
-        obj=locked,
-        actor=by,
-        before=before,
-        after={"role": role},
-    )
-
-
-def api_token_revoke(*, token: ApiToken, by: User) -> None:
-    """Revoke a token; recorded when it is someone else's (an admin stopping a lost or leaked one)."""
-    membership = token.membership
-    if membership.user_id != by.pk:
-        audit_record(
-            organisation=membership.organisation,
-            action="api_token.revoked",
-            obj=token,
-            actor=by,
-            before={"owner": membership.user.email, "name": token.name, "prefix": token.prefix},
-            only_changes=False,
-        )
-    token.delete()
-
-
-@transaction.atomic
-def membership_remove(*, membership: Membership, by: User) -> list[Proposal]:
-    """Take a person out of an organisation, for good: every way in goes at once. Their
-    membership and its API tokens, their team places, the private proposals opened to them (as a
-    stakeholder), and any invitation to the organisation still waiting for them (else they could
-    walk back in with it). Their stakeholder links stop working too: the stakeholders app refuses
-    a member's link once the member has left (stakeholders.services.stakeholder_for_link).
-    What they wrote (proposals, requirements, sign-offs, comments) stays under their name, as the
-    record; their unsaved drafts stay too, in case they come back.
-
-    Returns the reviews still waiting on them. Those are left as they are, since the review does
-    still need that sign-off: an admin swaps the stakeholder or overrides, and the removal message
-    says so.
-    """
-    if membership.user_id == by.pk:
-        # The one doing it is an admin, so the organisation keeps at least one.
-        raise MembershipChangeError("You cannot remove yourself; ask another admin.")
-    membership = _lock_for_membership_change(membership=membership, by=by)
-    organisation, user = membership.organisation, membership.user
-    before = {"email": user.email, "role": membership.role, "api_tokens": membership.api_tokens.count()}
-    audit_record(organisation=organisation, action="membership.removed", obj=membership, actor=by, before=before)
-    Team.members.through.objects.filter(team__organisation=organisation, user=user).delete()
-    Proposal.readers.through.objects.filter(proposal__organisation=organisation, user=user).delete()
-    Invitation.objects.filter(organisation=organisation, email__iexact=user.email, accepted_at__isnull=True).update(
-        expires_at=timezone.now()
-    )
-    membership.delete()  # its API tokens with it
-    return list(
-        Proposal.objects.filter(organisation=organisation, awaiting_review_by=user, status__in=workflow.UNDER_REVIEW)
-        .only("pk", "title")
-        .order_by("title")
-    )

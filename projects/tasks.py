@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from projects.portfolio import stale_reminders_send
+from projects.staleness import stale_reminders_send
 
 
 @shared_task(acks_late=True, soft_time_limit=600, time_limit=660)

@@ -1,7 +1,6 @@
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,10 +8,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from accounts.tenancy import get_object_for_member, member_required
+from accounts.tenancy import member_required
+from projects.access import get_proposal_for_member, may_edit
 from projects.forms import ProposalFilterForm, ProposalForm
 from projects.models import Proposal
-from projects.selectors import LIST_COLUMNS, ProposalFilters, proposal_list, proposal_rows, visible_to
+from projects.selectors import LIST_COLUMNS, ProposalFilters, proposal_list, proposal_rows
 from projects.services import (
     AlreadySubmitted,
     VersionConflict,
@@ -28,28 +28,6 @@ from projects.services import (
 from projects.workflow import TransitionRefused
 
 PAGE_SIZE = 25
-
-
-def get_proposal_for_member(request: HttpRequest, pk: int, *, write: bool = False) -> Proposal:
-    """A proposal of the member's organisation: 404 for outsiders, 403 for edits by others.
-
-    The owner and the organisation's admins may change a proposal; the members it is shared with
-    may read it (projects.selectors.visible_to).
-    """
-    queryset = visible_to(
-        Proposal.objects.select_related("owner", "team", "created_by"),
-        user=request.user,
-        is_admin=request.membership.has_role(Role.ADMIN),
-    )
-    # A proposal the member may not see answers like one that does not exist: 404.
-    proposal = get_object_for_member(request, queryset, pk=pk)
-    if write and not can_edit(request, proposal):
-        raise PermissionDenied("Only the proposal's owner or an admin can change it.")
-    return proposal
-
-
-def can_edit(request: HttpRequest, proposal: Proposal) -> bool:
-    return proposal.owner_id == request.user.pk or request.membership.has_role(Role.ADMIN)
 
 
 @member_required()
@@ -202,7 +180,7 @@ def proposal_discard_draft_view(request: HttpRequest, pk: int | None = None) -> 
 @member_required()
 def proposal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
-    return render(request, "projects/detail.html", {"proposal": proposal, "can_edit": can_edit(request, proposal)})
+    return render(request, "projects/detail.html", {"proposal": proposal, "can_edit": may_edit(request, proposal)})
 
 
 @member_required()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from projects.audit import audit_record
+from audit.services import audit_record
 from projects.services import proposal_inputs_changed
 from questionnaires.engine import (
     AnswerError,

@@ -1,7 +1,5 @@
 """Questionnaire versions in the database: publishing from the YAML files, and loading for the engine."""
 
-import hashlib
-import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,17 +7,12 @@ import yaml
 from django.db import transaction
 
 from accounts.models import User
+from domain.hashing import definition_hash
 from projects.services import proposals_mark_questionnaire_outdated
 from questionnaires.engine.schema import QUESTIONNAIRES_DIR, Questionnaire, load_questionnaire
 from questionnaires.models import QuestionnaireVersion
 
 SUITABILITY_KEY = "ml_suitability"
-
-
-def definition_hash(definition: dict) -> str:
-    # The version number inside the file is ours to assign, so it does not count as a change.
-    body = {k: v for k, v in definition.items() if k != "version"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @transaction.atomic

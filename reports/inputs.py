@@ -4,6 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 from approaches.versions import approaches_latest
+from domain.approaches import load_approaches
+from domain.vocabulary import VERDICTS
 from reports.engine import tradeoffs
 
 # Without the assessment the engine also has no count of labelled examples, and reads every
@@ -26,7 +28,7 @@ def engine_inputs(inputs: dict[str, Any]) -> tradeoffs.TradeoffInputs:
     suitability = inputs.get("suitability") or {}
     verdict = suitability.get("verdict")
     caveats = tuple(suitability.get("caveats") or ())
-    if verdict not in tradeoffs.VERDICTS:
+    if verdict not in VERDICTS:
         # Not assessed: compare as if ML were worth considering; compute_results says so instead.
         verdict = "good_fit"
     stakeholders = tuple(
@@ -57,7 +59,7 @@ def engine_inputs(inputs: dict[str, Any]) -> tradeoffs.TradeoffInputs:
         for s in inputs.get("stakeholders", [])
     )
     return tradeoffs.TradeoffInputs(
-        approaches=tradeoffs.load_approaches(inputs["approaches"]),
+        approaches=load_approaches(inputs["approaches"]),
         stakeholders=stakeholders,
         verdict=verdict,
         answers=suitability.get("answers") or {},
@@ -89,6 +91,6 @@ def compute_results(inputs: dict[str, Any], progress: Callable[[int, str], None]
     engine_in = engine_inputs(inputs)
     progress(30, "Ranking the approaches and sampling 2,000 weight vectors for the sensitivity")
     results = plain(tradeoffs.compare(engine_in))
-    if (inputs.get("suitability") or {}).get("verdict") not in tradeoffs.VERDICTS:
+    if (inputs.get("suitability") or {}).get("verdict") not in VERDICTS:
         results["ml_fit_note"] = NOT_ASSESSED_CAVEAT
     return results

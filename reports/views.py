@@ -12,9 +12,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.inputs import InputRefused, clean_text, parse_ids
 from accounts.tenancy import get_object_for_member, member_required
+from projects.access import get_proposal_for_member, may_edit, proposals_for
 from projects.models import Proposal
-from projects.selectors import proposals_for
-from projects.views import can_edit, get_proposal_for_member
 from reports.models import Report, ReportStatus
 from reports.pdf import review_mark
 from reports.present import charts_for, present, report_decision
@@ -51,7 +50,7 @@ def report_list_view(request: HttpRequest, pk: int) -> HttpResponse:
         "proposal": proposal,
         "reports": reports,
         "stale": report_is_stale(proposal=proposal, report=reports[0] if reports else None),
-        "can_edit": can_edit(request, proposal),
+        "can_edit": may_edit(request, proposal),
     }
     return render(request, "reports/list.html", context)
 
@@ -68,7 +67,7 @@ def report_detail_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
         "decision": report_decision(report, out_of_date=stale) if report.results else "",
         "charts": charts_for(report),
         "stale": stale,
-        "can_edit": can_edit(request, proposal),
+        "can_edit": may_edit(request, proposal),
     }
     return render(request, "reports/detail.html", context)
 

@@ -26,7 +26,11 @@ BASELINE = "a0d302333becd2dbe2910e096bbec61b699f6864"
 PG_SERVER = os.environ.get("MLFIT_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = "mlfit_migration_check"
 # Models that moved to another app, as (old app label, model, new app label).
-MOVED = (("assessments", "report", "reports"), ("assessments", "approachset", "approaches"))
+MOVED = (
+    ("assessments", "report", "reports"),
+    ("assessments", "approachset", "approaches"),
+    ("projects", "auditentry", "audit"),
+)
 
 
 def _env() -> dict[str, str]:

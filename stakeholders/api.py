@@ -1,18 +1,276 @@
-"""The review workflow over the JSON API: the same service, the same refusals as the page."""
+"""Stakeholders over the JSON API: a proposal's stakeholders, their requirements and the conflicts
+between them (`stakeholders_router`), and the review workflow (`review_router`); the same services,
+the same refusals as the pages.
+
+Authentication is global (config.api.TokenAuth sets request.organisation, .membership, .user).
+Every proposal is fetched through the token's organisation and what the member may see
+(projects.access.proposals_for), so an outsider, or a member a private proposal is not shared
+with, gets 404. Adding stakeholders and resolving conflicts take the proposal's owner or an admin
+(403 for other members), reading takes any member; as on the web page, a member who is a
+stakeholder may also replace their own requirements. A stakeholder and their requirements are
+checked as the import checks them (stakeholders.checks), so both refuse the same input in the same
+words.
+"""
 
 from datetime import datetime
+from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from django.urls import reverse
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from accounts.inputs import Id, MultiLine, OneLine
+from accounts.inputs import CleanJson, Id, MultiLine, OneLine
+from accounts.models import User
 from accounts.tenancy import get_object_for_member
-from projects.selectors import proposals_for
+from projects.access import may_edit, proposals_for
+from projects.models import Proposal
 from projects.workflow import TRANSITIONS, TransitionRefused
+from stakeholders.access import may_state_requirements
+from stakeholders.checks import requirements_check, stakeholder_check
+from stakeholders.models import ConflictStatus, Requirement, Stakeholder
 from stakeholders.review import ACKNOWLEDGEMENT_MAX, AcknowledgementsRefused, review_act, review_state
+from stakeholders.services import (
+    StakeholderExists,
+    conflict_resolve,
+    requirements_replace,
+    stake_roles,
+    stakeholder_add,
+)
 
-router = Router(tags=["review"])
+# The stakeholder endpoints keep the operation ids they were published with (in suitability.api):
+# clients generated from the OpenAPI schema name their methods after them.
+stakeholders_router = Router(tags=["stakeholders"])
+review_router = Router(tags=["review"])
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(..., description="The path of the offending value, e.g. requirements[0].value.")
+    message: str
+
+
+class FieldErrorsOut(Schema):
+    detail: list[FieldErrorOut]
+
+
+class AssessmentMessageOut(Schema):
+    # The assessment API's message, by the same name and shape: the OpenAPI schema has always shown
+    # one component for both.
+    detail: str
+
+
+class RequirementIn(Schema):
+    dimension: OneLine = Field(
+        ..., description="quality, latency, throughput, cost, interpretability, … (import format)"
+    )
+    op: OneLine = Field(..., description="<=, >= or ==, as the dimension allows")
+    # Any: requirements_check refuses what is neither number nor text (true too) with the path.
+    value: CleanJson = Field(..., description="A number, or text for deployment, privacy and interpretability.")
+    unit: OneLine = Field("", description="Any unit the dimension accepts; stored in its canonical unit.")
+    metric: OneLine = ""
+    must_have: bool = False
+    weight: int = 3
+
+
+class ObjectiveIn(Schema):
+    name: OneLine
+    direction: OneLine = Field(..., description="maximise or minimise")
+    weight: int = 3
+
+
+class RequirementsIn(Schema):
+    requirements: list[RequirementIn] = Field(..., description="All of them: the list replaces what is stored.")
+    objectives: list[ObjectiveIn] = Field(..., description="All of them: the list replaces what is stored.")
+
+
+class RequirementOut(Schema):
+    dimension: str
+    op: str
+    value: float | str
+    unit: str
+    metric: str
+    must_have: bool
+    weight: int
+
+
+class ObjectiveOut(Schema):
+    name: str
+    direction: str
+    weight: int
+
+
+class StakeholderIn(Schema):
+    name: OneLine = Field("", description="Required unless member is true (then the member's name).")
+    email: OneLine
+    role: OneLine = Field(..., description="The key of one of the organisation's stake roles, e.g. product.")
+    member: bool = Field(False, description="True: the email is a member's, and the stakeholder is that member.")
+
+
+class StakeholderOut(Schema):
+    id: int
+    name: str
+    email: str
+    role: str
+    role_label: str
+    member: bool
+    invited_at: datetime | None
+    responded_at: datetime | None
+    requirements: list[RequirementOut]
+    objectives: list[ObjectiveOut]
+
+
+class ConflictOut(Schema):
+    id: int
+    kind: str
+    severity: str
+    title: str
+    explanation: str
+    resolutions: list[str]
+    status: str
+    decision: str
+    rationale: str
+    stakeholder_ids: list[int]
+    resolved_at: datetime | None
+
+
+class ResolutionIn(Schema):
+    decision: OneLine = Field(..., max_length=300, description="What was decided, e.g. relax latency to 300 ms.")
+    rationale: MultiLine = Field(..., max_length=5000)
+
+
+def _proposal_for(request: HttpRequest, proposal_id: int, *, action: str | None = None) -> Proposal:
+    """The proposal, if the member may see it (404 otherwise); with `action`, the change the member
+    asks to make, which takes the proposal's owner or an admin (403 otherwise)."""
+    proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
+    if action is not None and not may_edit(request, proposal):
+        raise HttpError(403, f"Only the proposal's owner or an admin can {action}.")
+    return proposal
+
+
+def _refused(errors: list[tuple[str, str]]) -> Status:
+    return Status(422, {"detail": [{"field": field, "message": message} for field, message in errors]})
+
+
+def _stakeholders_of(proposal: Proposal):
+    return proposal.stakeholders.select_related("role").prefetch_related(
+        Prefetch("requirements", queryset=Requirement.objects.order_by("dimension")), "objectives"
+    )
+
+
+def _stakeholder_out(stakeholder: Stakeholder) -> dict[str, Any]:
+    return {
+        "id": stakeholder.pk,
+        "name": stakeholder.name,
+        "email": stakeholder.email,
+        "role": stakeholder.role.key,
+        "role_label": stakeholder.role.label,
+        "member": stakeholder.user_id is not None,
+        "invited_at": stakeholder.invited_at,
+        "responded_at": stakeholder.responded_at,
+        "requirements": list(stakeholder.requirements.all()),
+        "objectives": list(stakeholder.objectives.all()),
+    }
+
+
+def _link_url(request: HttpRequest):
+    return lambda stakeholder, raw: request.build_absolute_uri(reverse("requirements_link", args=[raw]))
+
+
+@stakeholders_router.get(
+    "/proposals/{proposal_id}/stakeholders",
+    response=list[StakeholderOut],
+    operation_id="suitability_api_list_stakeholders",
+    summary="List the stakeholders with their requirements and objectives",
+)
+def list_stakeholders(request: HttpRequest, proposal_id: Id):
+    proposal = _proposal_for(request, proposal_id)
+    return [_stakeholder_out(stakeholder) for stakeholder in _stakeholders_of(proposal)]
+
+
+@stakeholders_router.post(
+    "/proposals/{proposal_id}/stakeholders",
+    response={201: StakeholderOut, 422: FieldErrorsOut},
+    operation_id="suitability_api_add_stakeholder",
+    summary="Add a stakeholder, who is emailed a link to state their requirements",
+)
+def add_stakeholder(request: HttpRequest, proposal_id: Id, payload: StakeholderIn):
+    proposal = _proposal_for(request, proposal_id, action="add stakeholders")
+    # The one member the request can name, if it names one.
+    named = User.objects.filter(memberships__organisation=request.organisation, email__iexact=payload.email.strip())
+    taken = {email.lower(): name for email, name in proposal.stakeholders.values_list("email", "name")}
+    cleaned, errors = stakeholder_check(
+        name=payload.name,
+        email=payload.email,
+        role=payload.role,
+        member=payload.member,
+        roles={role.key: role for role in stake_roles(organisation=request.organisation)},
+        members={user.email.lower(): user for user in named},
+        taken=taken,
+    )
+    if errors:
+        return _refused(errors)
+    try:
+        stakeholder = stakeholder_add(proposal=proposal, by=request.user, link_url=_link_url(request), **cleaned)
+    except StakeholderExists:  # added by someone else between the check and the INSERT
+        return _refused([("email", f"{cleaned['email']!r} is already a stakeholder of this proposal")])
+    return Status(201, _stakeholder_out(_stakeholders_of(proposal).get(pk=stakeholder.pk)))
+
+
+@stakeholders_router.put(
+    "/proposals/{proposal_id}/stakeholders/{stakeholder_id}/requirements",
+    response={200: StakeholderOut, 422: FieldErrorsOut},
+    operation_id="suitability_api_put_requirements",
+    summary="Replace a stakeholder's requirements and objectives, then detect conflicts again",
+)
+def put_requirements(request: HttpRequest, proposal_id: Id, stakeholder_id: Id, payload: RequirementsIn):
+    proposal = _proposal_for(request, proposal_id)
+    stakeholder = get_object_for_member(
+        request, Stakeholder.objects.select_related("role"), proposal=proposal, pk=stakeholder_id
+    )
+    if not may_state_requirements(request, proposal, stakeholder):
+        raise HttpError(403, "Only the stakeholder, the proposal's owner or an admin can change these requirements.")
+    requirements, objectives, errors = requirements_check(
+        requirements=[item.dict() for item in payload.requirements],
+        objectives=[item.dict() for item in payload.objectives],
+    )
+    if errors:
+        return _refused(errors)
+    stakeholder.proposal = proposal
+    requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=objectives, by=request.user)
+    return _stakeholder_out(_stakeholders_of(proposal).get(pk=stakeholder.pk))
+
+
+@stakeholders_router.get(
+    "/proposals/{proposal_id}/conflicts",
+    response=list[ConflictOut],
+    operation_id="suitability_api_list_conflicts",
+    summary="List the conflicts the detector found, open, resolved or no longer detected",
+)
+def list_conflicts(request: HttpRequest, proposal_id: Id):
+    proposal = _proposal_for(request, proposal_id)
+    return list(proposal.conflicts.all())
+
+
+@stakeholders_router.post(
+    "/proposals/{proposal_id}/conflicts/{conflict_id}/resolve",
+    response={200: ConflictOut, 409: AssessmentMessageOut, 422: FieldErrorsOut},
+    operation_id="suitability_api_resolve_conflict",
+    summary="Resolve a conflict with a decision and its rationale",
+)
+def resolve_conflict(request: HttpRequest, proposal_id: Id, conflict_id: Id, payload: ResolutionIn):
+    proposal = _proposal_for(request, proposal_id, action="resolve its conflicts")
+    conflict = get_object_for_member(request, proposal.conflicts.all(), pk=conflict_id)
+    errors = [(field, "required") for field in ("decision", "rationale") if not getattr(payload, field).strip()]
+    if errors:
+        return _refused(errors)
+    if conflict.status == ConflictStatus.GONE:
+        return Status(409, {"detail": "This conflict is no longer detected; there is nothing to resolve."})
+    return conflict_resolve(conflict=conflict, decision=payload.decision, rationale=payload.rationale, by=request.user)
+
+
+# --------------------------------------------------------------------------------------------
+# Review
 
 
 class AcknowledgementOut(Schema):
@@ -118,12 +376,12 @@ def _review(request: HttpRequest, proposal) -> ReviewOut:
     )
 
 
-@router.get("/proposals/{proposal_id}/review", response=ReviewOut)
+@review_router.get("/proposals/{proposal_id}/review", response=ReviewOut)
 def get_review(request: HttpRequest, proposal_id: Id):
     return _review(request, get_object_for_member(request, proposals_for(request), pk=proposal_id))
 
 
-@router.post("/proposals/{proposal_id}/review", response=ReviewOut)
+@review_router.post("/proposals/{proposal_id}/review", response=ReviewOut)
 def post_review_action(request: HttpRequest, proposal_id: Id, payload: ActionIn):
     """Take a workflow action: 403 if it is not yours to take, 409 if the state does not allow it,
     422 if an approval leaves a blocker unacknowledged."""

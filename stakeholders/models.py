@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import Organisation
+from domain import vocabulary
 from projects.models import Proposal
 
 # The stake roles every organisation starts with (docs/methodology.md §6); each organisation edits its list.
@@ -66,18 +67,9 @@ class Stakeholder(models.Model):
         return f"{self.name} ({self.role})"
 
 
-class Dimension(models.TextChoices):
-    QUALITY = "quality", "Prediction quality"
-    LATENCY = "latency", "Latency (p95)"
-    THROUGHPUT = "throughput", "Throughput"
-    COST = "cost", "Cost"
-    INTERPRETABILITY = "interpretability", "Interpretability"
-    FAIRNESS = "fairness", "Fairness"
-    FRESHNESS = "freshness", "Freshness (retraining)"
-    DEPLOYMENT = "deployment", "Where it runs"
-    MODEL_SIZE = "model_size", "Model size"
-    PRIVACY = "privacy", "Privacy and data residency"
-    TIME_TO_RELEASE = "time_to_release", "Time to first release"
+# The requirement dimensions as choices, from their one definition (domain.vocabulary): the
+# same keys, in the same order, with the labels every page shows.
+Dimension = models.TextChoices("Dimension", [(d.key.upper(), (d.key, d.label)) for d in vocabulary.DIMENSION_SPECS])
 
 
 class Requirement(models.Model):
@@ -129,7 +121,7 @@ class Objective(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="objectives")
     name = models.CharField(max_length=40)
-    direction = models.CharField(max_length=8, choices=[("maximise", "maximise"), ("minimise", "minimise")])
+    direction = models.CharField(max_length=8, choices=[(d, d) for d in vocabulary.DIRECTIONS])
     weight = models.PositiveSmallIntegerField(default=3)
 
     class Meta:
@@ -148,10 +140,7 @@ class ConflictKind(models.TextChoices):
     SUITABILITY = "suitability_mismatch", "At odds with the suitability answers"
 
 
-class Severity(models.TextChoices):
-    HIGH = "high", "High"
-    MEDIUM = "medium", "Medium"
-    LOW = "low", "Low"
+Severity = models.TextChoices("Severity", [(s.upper(), (s, s.capitalize())) for s in vocabulary.SEVERITIES])
 
 
 class ConflictStatus(models.TextChoices):

@@ -5,36 +5,30 @@ The questionnaire (questionnaires/stakeholder_requirements.yaml) asks, per dimen
 dimensions measured in words) and, for nice-to-haves, a weight (<dim>_weight, 1 to 5).
 """
 
-from dataclasses import dataclass
 from typing import Any
+
+from domain.vocabulary import DIMENSION
 
 STAKEHOLDER_KEY = "stakeholder_requirements"
 MUST_HAVE_WEIGHT = 5
 DEFAULT_WEIGHT = 3
 
 
-@dataclass(frozen=True)
-class DimensionSpec:
-    dimension: str
-    target_key: str
-    op: str
-    unit: str
-
-
-DIMENSIONS: tuple[DimensionSpec, ...] = (
-    DimensionSpec("quality", "quality_target", ">=", ""),
-    DimensionSpec("latency", "latency_target", "<=", "ms"),
-    DimensionSpec("throughput", "throughput_target", ">=", "per_second"),
-    DimensionSpec("cost", "cost_target", "<=", "per_month"),
-    DimensionSpec("time_to_release", "time_to_release_target", "<=", "months"),
-    DimensionSpec("interpretability", "interpretability_level", ">=", "level"),
-    DimensionSpec("fairness", "fairness_target", "<=", "max_disparity"),
-    DimensionSpec("freshness", "freshness_target", "<=", "days"),
-    DimensionSpec("deployment", "deployment_target", "==", ""),
-    DimensionSpec("model_size", "model_size_target", "<=", "MB"),
-    DimensionSpec("privacy", "privacy_region", "==", ""),
-)
-BY_DIMENSION = {spec.dimension: spec for spec in DIMENSIONS}
+# The question that asks each dimension's target, in the questionnaire's order. A target states
+# the better side of its dimension, in the dimension's canonical unit (domain.vocabulary).
+TARGET_KEYS = {
+    "quality": "quality_target",
+    "latency": "latency_target",
+    "throughput": "throughput_target",
+    "cost": "cost_target",
+    "time_to_release": "time_to_release_target",
+    "interpretability": "interpretability_level",
+    "fairness": "fairness_target",
+    "freshness": "freshness_target",
+    "deployment": "deployment_target",
+    "model_size": "model_size_target",
+    "privacy": "privacy_region",
+}
 
 
 def requirements_from_answers(answers: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -44,23 +38,23 @@ def requirements_from_answers(answers: dict[str, Any]) -> tuple[list[dict[str, A
     blank target states no requirement yet.
     """
     requirements = []
-    for spec in DIMENSIONS:
-        priority = answers.get(f"{spec.dimension}_priority")
-        target = answers.get(spec.target_key)
+    for dimension, target_key in TARGET_KEYS.items():
+        priority = answers.get(f"{dimension}_priority")
+        target = answers.get(target_key)
         if priority not in ("must", "nice") or target in (None, "", "unknown"):
             continue
-        op = spec.op
-        if spec.dimension == "freshness" and answers.get("freshness_direction") == "at_most":
+        op = DIMENSION[dimension].target_op
+        if dimension == "freshness" and answers.get("freshness_direction") == "at_most":
             op = ">="  # "no more often than every N days": the platform team holding updates back
         must = priority == "must"
-        weight = answers.get(f"{spec.dimension}_weight")
+        weight = answers.get(f"{dimension}_weight")
         requirements.append(
             {
-                "dimension": spec.dimension,
+                "dimension": dimension,
                 "op": op,
                 "value": target,
-                "unit": spec.unit,
-                "metric": answers.get("quality_metric", "") if spec.dimension == "quality" else "",
+                "unit": DIMENSION[dimension].unit,
+                "metric": answers.get("quality_metric", "") if dimension == "quality" else "",
                 "must_have": must,
                 "weight": MUST_HAVE_WEIGHT if must else (weight if isinstance(weight, int) else DEFAULT_WEIGHT),
             }

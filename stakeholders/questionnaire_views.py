@@ -10,12 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.tenancy import get_object_for_member, member_required
-from projects.views import can_edit, get_proposal_for_member
+from projects.access import get_proposal_for_member
 from questionnaires.engine import missing_required
 from questionnaires.models import Assessment
 from questionnaires.services import AssessmentError, answers_of, visible_sections
 from questionnaires.versions import engine_questionnaire
 from questionnaires.wizard import QuestionView, save_posted_answers
+from stakeholders.access import may_state_requirements
 from stakeholders.models import Stakeholder
 from stakeholders.services import (
     StakeholderLinkError,
@@ -122,7 +123,7 @@ def _link_page(request: HttpRequest, token: str, *, hold: bool = False) -> HttpR
 def stakeholder_questionnaire_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
     stakeholder = get_object_for_member(request, Stakeholder.objects.select_related("role"), proposal=proposal, pk=sid)
-    if not (can_edit(request, proposal) or stakeholder.user_id == request.user.pk):
+    if not may_state_requirements(request, proposal, stakeholder):
         raise PermissionDenied("Only the stakeholder, the proposal's owner or an admin can state these requirements.")
     stakeholder.proposal = proposal
     return _questionnaire_page(request, stakeholder, via_link=False)

@@ -1,13 +1,15 @@
-"""What a requirement may say on each dimension: its unit, its range, and conversion to the
-canonical unit the conflict detector compares in. Plain Python: the matrix form, the import and
-the API all validate through `normalise`.
+"""What a requirement may say on each dimension: its units, its range, and conversion to the
+canonical unit the conflict detector compares in (each dimension's label and canonical unit are
+domain.vocabulary's). Plain Python: the matrix form, the import and the API all validate through
+`normalise`.
 """
 
 from dataclasses import dataclass
 
-LEVELS = ("global", "per_prediction")
-DEPLOYMENTS = ("server", "browser", "phone", "device")
-REGIONS = ("eu", "uk", "us", "on_premises")
+from domain.vocabulary import DEPLOYMENTS, DIMENSION, INTERPRETABILITY_LEVELS, REGIONS
+
+# Interpretability a requirement may ask for: asking for none states nothing.
+LEVELS = INTERPRETABILITY_LEVELS[1:]
 
 
 class RequirementError(ValueError):
@@ -19,8 +21,7 @@ class RequirementError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    label: str
-    canonical: str  # the unit stored and compared
+    dimension: str
     units: dict[str, float]  # accepted unit -> factor to the canonical unit
     ops: tuple[str, ...]
     minimum: float | None = None  # in the canonical unit
@@ -28,31 +29,31 @@ class Rule:
     choices: tuple[str, ...] = ()  # for dimensions measured in words
     positive: bool = False  # strictly above the minimum
 
+    @property
+    def label(self) -> str:
+        return DIMENSION[self.dimension].label
+
+    @property
+    def canonical(self) -> str:
+        """The unit stored and compared."""
+        return DIMENSION[self.dimension].unit
+
 
 RULES: dict[str, Rule] = {
-    "quality": Rule("Prediction quality", "", {"": 1, "fraction": 1, "%": 0.01}, (">=", "<="), 0, 1),
-    "latency": Rule("Latency (p95)", "ms", {"ms": 1, "s": 1000}, ("<=", ">="), 0, 86_400_000, positive=True),
-    "throughput": Rule(
-        "Throughput", "per_second", {"per_second": 1, "per_minute": 1 / 60, "per_day": 1 / 86_400}, (">=", "<="), 0
-    ),
-    "cost": Rule("Cost", "per_month", {"per_month": 1, "per_year": 1 / 12}, ("<=", ">="), 0),
-    "interpretability": Rule("Interpretability", "level", {"level": 1, "": 1}, (">=", "=="), choices=LEVELS),
-    "fairness": Rule(
-        "Fairness (largest gap between groups)", "max_disparity", {"max_disparity": 1, "": 1}, ("<=",), 0, 1
-    ),
-    "freshness": Rule(
-        "Freshness (retrain every)",
-        "days",
-        {"days": 1, "hours": 1 / 24, "weeks": 7},
-        ("<=", ">="),
-        0,
-        3650,
-        positive=True,
-    ),
-    "deployment": Rule("Where it runs", "", {"": 1}, ("==",), choices=DEPLOYMENTS),
-    "model_size": Rule("Model size", "MB", {"MB": 1, "GB": 1000, "kB": 0.001}, ("<=",), 0, positive=True),
-    "privacy": Rule("Data residency", "", {"": 1}, ("==",), choices=REGIONS),
-    "time_to_release": Rule("Time to first release", "months", {"months": 1, "weeks": 12 / 52}, ("<=",), 0, 120),
+    rule.dimension: rule
+    for rule in (
+        Rule("quality", {"": 1, "fraction": 1, "%": 0.01}, (">=", "<="), 0, 1),
+        Rule("latency", {"ms": 1, "s": 1000}, ("<=", ">="), 0, 86_400_000, positive=True),
+        Rule("throughput", {"per_second": 1, "per_minute": 1 / 60, "per_day": 1 / 86_400}, (">=", "<="), 0),
+        Rule("cost", {"per_month": 1, "per_year": 1 / 12}, ("<=", ">="), 0),
+        Rule("interpretability", {"level": 1, "": 1}, (">=", "=="), choices=LEVELS),
+        Rule("fairness", {"max_disparity": 1, "": 1}, ("<=",), 0, 1),
+        Rule("freshness", {"days": 1, "hours": 1 / 24, "weeks": 7}, ("<=", ">="), 0, 3650, positive=True),
+        Rule("deployment", {"": 1}, ("==",), choices=DEPLOYMENTS),
+        Rule("model_size", {"MB": 1, "GB": 1000, "kB": 0.001}, ("<=",), 0, positive=True),
+        Rule("privacy", {"": 1}, ("==",), choices=REGIONS),
+        Rule("time_to_release", {"months": 1, "weeks": 12 / 52}, ("<=",), 0, 120),
+    )
 }
 
 

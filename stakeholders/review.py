@@ -1,9 +1,10 @@
 """The review workflow: submission, sign-offs per review round, withdrawal, admin overrides.
 
-The state table is projects/workflow.py; this module decides who the person is for a proposal
-(owner, required signer, admin), checks the table, and records everything: the SignOff rows, the
-proposal's state, the audit trail and the notifications. Each action locks the proposal row, so
-two reviewers signing at the same moment cannot both see "one sign-off still missing".
+The state table is projects/workflow.py, and stakeholders/access.py says who the person is for a
+proposal (owner, required signer, admin); this module checks the table and records everything:
+the SignOff rows, the proposal's state, the audit trail and the notifications. Each action locks
+the proposal row, so two reviewers signing at the same moment cannot both see "one sign-off still
+missing".
 """
 
 from collections.abc import Mapping
@@ -14,13 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.inputs import InputRefused, clean_text
-from accounts.models import Membership, NotificationKind, Role, User
+from accounts.models import Membership, NotificationKind, User
 from accounts.notifications import notify
+from audit.services import audit_record
 from projects import workflow
-from projects.audit import audit_record
 from projects.models import Proposal
 from projects.services import proposal_archive, proposal_set_awaiting, proposal_unarchive
 from projects.workflow import TransitionRefused
+from stakeholders.access import SIGNOFF_ROLES, actor_kinds, required_stakeholders
 from stakeholders.models import (
     Conflict,
     ConflictStatus,
@@ -76,15 +78,6 @@ class ReviewState:
         return sum(1 for r in self.required if r.decision and r.decision.decision == Decision.APPROVE)
 
 
-def required_stakeholders(*, proposal: Proposal) -> list[Stakeholder]:
-    """The proposal's stakeholders whose role the organisation says must sign off."""
-    return list(
-        proposal.stakeholders.filter(role__signoff_required=True)
-        .select_related("role", "user")
-        .order_by("role__position", "name", "pk")
-    )
-
-
 def missing_roles(*, proposal: Proposal) -> list[StakeRole]:
     """Roles that must sign off but have no stakeholder on this proposal yet."""
     return list(
@@ -92,24 +85,6 @@ def missing_roles(*, proposal: Proposal) -> list[StakeRole]:
         .exclude(stakeholders__proposal=proposal)
         .order_by("position", "label")
     )
-
-
-def actor_kinds(
-    *, proposal: Proposal, user: User, membership: Membership | None, required: list[Stakeholder] | None = None
-) -> set[str]:
-    """Who this person is for the proposal (owner, required signer, admin); `required` saves its query."""
-    kinds: set[str] = set()
-    if membership is None or membership.organisation_id != proposal.organisation_id:
-        return kinds
-    if proposal.owner_id == user.pk:
-        kinds.add(workflow.OWNER)
-    if membership.is_admin:
-        kinds.add(workflow.ADMIN)
-    if required is None:
-        required = required_stakeholders(proposal=proposal)
-    if membership.has_role(Role.REVIEWER) and any(s.user_id == user.pk for s in required):
-        kinds.add(workflow.SIGNER)
-    return kinds
 
 
 def approval_blockers(*, proposal: Proposal) -> list[Blocker]:
@@ -288,7 +263,7 @@ def _submit_problems(*, proposal: Proposal, required: list[Stakeholder]) -> list
     linked = {s.user_id for s in required if s.user_id}
     reviewers = set(
         Membership.objects.filter(
-            organisation_id=proposal.organisation_id, user_id__in=linked, role__in=[Role.REVIEWER, Role.ADMIN]
+            organisation_id=proposal.organisation_id, user_id__in=linked, role__in=SIGNOFF_ROLES
         ).values_list("user_id", flat=True)
     )
     not_reviewers = [s.name for s in required if s.user_id and s.user_id not in reviewers]

@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from accounts.inputs import parse_ids
 from accounts.models import Role
 from accounts.tenancy import member_required
+from audit.services import audit_record
 from projects import workflow
-from projects.audit import audit_record
-from projects.views import get_proposal_for_member
+from projects.access import get_proposal_for_member
 from projects.workflow import TransitionRefused
 from stakeholders.models import StakeRole
 from stakeholders.review import review_act, review_state

@@ -3,11 +3,8 @@
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,8 +12,10 @@ from django.utils import timezone
 
 from accounts.models import Membership, NotificationKind, Organisation, User, hash_token
 from accounts.notifications import notify
+from approaches.versions import approaches_latest_loaded
+from audit.services import audit_record
+from domain.approaches import ApproachProfile, profile_of
 from outbox.services import outbox_email
-from projects.audit import audit_record
 from projects.models import Proposal
 from projects.services import proposal_grant_access, proposal_inputs_changed, proposal_set_conflict_summary
 from questionnaires.engine import effective_answers, missing_required
@@ -38,7 +37,6 @@ from stakeholders.models import (
 )
 from stakeholders.questionnaire import STAKEHOLDER_KEY, requirements_from_answers
 
-PROFILES_PATH = Path(__file__).resolve().parent / "data" / "approach_profiles.yaml"
 LINK_MAX_AGE = timedelta(days=14)
 
 
@@ -290,14 +288,10 @@ def requirements_set_weights(*, stakeholder: Stakeholder, weights: dict[str, int
     conflicts_refresh(proposal=stakeholder.proposal, by=by)
 
 
-@lru_cache(maxsize=1)
-def approach_profiles() -> tuple[detector.ApproachProfile, ...]:
-    with PROFILES_PATH.open(encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
-    return tuple(
-        detector.ApproachProfile(**{**profile, "deployments": tuple(profile["deployments"])})
-        for profile in data["profiles"]
-    )
+def approach_profiles() -> tuple[ApproachProfile, ...]:
+    """The candidate approaches the detector checks must-haves against: the latest published
+    ApproachSet, the catalogue the trade-off reports read, so an admin's edit changes both."""
+    return tuple(profile_of(approach) for approach in approaches_latest_loaded())
 
 
 def _detector_inputs(proposal: Proposal) -> tuple[list[detector.Requirement], list[detector.Objective]]:

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.inputs import clean_text
 from accounts.tenancy import get_object_for_member, member_required
-from projects.views import can_edit, get_proposal_for_member
+from projects.access import get_proposal_for_member, may_edit
 from stakeholders import ahp
+from stakeholders.access import may_state_requirements
 from stakeholders.forms import ConflictResolutionForm, RequirementForm, StakeholderForm
 from stakeholders.models import Conflict, ConflictStatus, Dimension, Requirement, Stakeholder
 from stakeholders.requirements import RULES
@@ -65,14 +66,10 @@ def _stakeholders(proposal) -> list[Stakeholder]:
     )
 
 
-def _may_edit_requirements(request: HttpRequest, proposal, stakeholder: Stakeholder) -> bool:
-    return can_edit(request, proposal) or (stakeholder.user_id is not None and stakeholder.user_id == request.user.pk)
-
-
 @member_required()
 def stakeholder_list_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
-    editable = can_edit(request, proposal)
+    editable = may_edit(request, proposal)
     stakeholders = _stakeholders(proposal)
     roles = stake_roles(organisation=request.organisation)
     form = None
@@ -139,8 +136,8 @@ def stakeholder_detail_view(request: HttpRequest, pk: int, sid: int) -> HttpResp
         "requirements": requirements,
         "objectives": list(stakeholder.objectives.all()),
         "conflicts": conflicts,
-        "can_edit": can_edit(request, proposal),
-        "may_edit_requirements": _may_edit_requirements(request, proposal, stakeholder),
+        "can_edit": may_edit(request, proposal),
+        "may_edit_requirements": may_state_requirements(request, proposal, stakeholder),
         "labels": dict(Dimension.choices),
     }
     return render(request, "stakeholders/detail.html", context)
@@ -150,7 +147,7 @@ def stakeholder_detail_view(request: HttpRequest, pk: int, sid: int) -> HttpResp
 @require_POST
 def stakeholder_resend_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     proposal, stakeholder = _get_stakeholder(request, pk, sid)
-    if not can_edit(request, proposal):
+    if not may_edit(request, proposal):
         raise PermissionDenied("Only the proposal's owner or an admin can send links.")
     stakeholder_invite(stakeholder=stakeholder, by=request.user, link_url=_link_url(request))
     messages.success(request, f"A new link was emailed to {stakeholder.email}; the earlier one no longer works.")
@@ -163,7 +160,7 @@ def requirement_cell_view(request: HttpRequest, pk: int, sid: int, dimension: st
     proposal, stakeholder = _get_stakeholder(request, pk, sid)
     if dimension not in RULES:
         return render(request, "404.html", status=404)
-    if not _may_edit_requirements(request, proposal, stakeholder):
+    if not may_state_requirements(request, proposal, stakeholder):
         raise PermissionDenied("Only the stakeholder, the proposal's owner or an admin can change this.")
     requirement = stakeholder.requirements.filter(dimension=dimension).first()
     context = {"proposal": proposal, "stakeholder": stakeholder, "dimension": dimension, "rule": RULES[dimension]}
@@ -222,7 +219,7 @@ AHP_CHOICES = [
 def compare_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
     """Weigh a stakeholder's requirements by comparing them in pairs (AHP), with its CR."""
     proposal, stakeholder = _get_stakeholder(request, pk, sid)
-    if not _may_edit_requirements(request, proposal, stakeholder):
+    if not may_state_requirements(request, proposal, stakeholder):
         raise PermissionDenied("Only the stakeholder, the proposal's owner or an admin can weigh these requirements.")
     labels = dict(Dimension.choices)
     dimensions = list(stakeholder.requirements.order_by("dimension").values_list("dimension", flat=True))
@@ -262,7 +259,7 @@ def conflicts_panel_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
     conflicts = list(proposal.conflicts.all())
     names = dict(proposal.stakeholders.values_list("pk", "name"))
-    context = {"proposal": proposal, "conflicts": conflicts, "names": names, "can_edit": can_edit(request, proposal)}
+    context = {"proposal": proposal, "conflicts": conflicts, "names": names, "can_edit": may_edit(request, proposal)}
     return render(request, "stakeholders/conflicts_panel.html", context)
 
 
@@ -277,7 +274,7 @@ def conflict_view(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
     conflict = get_object_for_member(request, Conflict.objects.all(), proposal=proposal, pk=cid)
     form = ConflictResolutionForm(request.POST or None)
     if request.method == "POST":
-        if not can_edit(request, proposal):
+        if not may_edit(request, proposal):
             raise PermissionDenied("Only the proposal's owner or an admin can resolve conflicts.")
         if request.POST.get("action") == "reopen":
             conflict_reopen(conflict=conflict, rationale=_reopen_rationale(request), by=request.user)
@@ -299,6 +296,6 @@ def conflict_view(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
         "events": list(conflict.events.select_related("by")),
         "form": form,
         "names": [names.get(i, "a former stakeholder") for i in conflict.stakeholder_ids],
-        "can_edit": can_edit(request, proposal),
+        "can_edit": may_edit(request, proposal),
     }
     return render(request, "stakeholders/conflict.html", context, status=400 if form.errors else 200)

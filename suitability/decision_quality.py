@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from questionnaires.engine.schema import VERDICTS
+from domain.vocabulary import VERDICT_LABELS, VERDICTS
 
 RECALL_GOAL = 0.9
 CASE_KEYS = ("id", "title", "source", "tags", "expected_verdict", "deciding", "why")
@@ -146,7 +146,8 @@ def deciding_of(result: Mapping[str, Any]) -> list[str]:
     return keys
 
 
-_LABEL = {"good_fit": "good fit", "fit_with_caveats": "with caveats", "not_a_fit": "not a fit", "": "not imported"}
+# Each verdict as the portfolio labels it, in running text; "" is a case that could not be imported.
+_LABEL = {**{v: label.lower() for v, label in VERDICT_LABELS.items()}, "": "not imported"}
 
 
 def _percent(value: float | None) -> str:
@@ -169,7 +170,7 @@ def as_text(evaluation: Evaluation, *, details: Mapping[str, list[str]] | None =
     for verdict in VERDICTS:
         total = sum(evaluation.matrix[verdict].values())
         lines.append(
-            f"recall {_LABEL[verdict]:<13} {_percent(evaluation.recall[verdict]):>5}"
+            f"recall {_LABEL[verdict]:<{width}} {_percent(evaluation.recall[verdict]):>5}"
             f"  ({evaluation.matrix[verdict][verdict]} of {total}; goal {RECALL_GOAL:.0%})"
         )
     lines.append("")

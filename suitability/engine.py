@@ -51,6 +51,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from domain.vocabulary import VERDICTS
 from questionnaires.engine.conditions import Resolved, holds, resolve
 from questionnaires.engine.schema import (
     NUMBER,
@@ -74,7 +75,7 @@ from questionnaires.engine.schema import (
 # Scores are sums of float products; a fraction meant to equal a threshold exactly (0.7) can
 # come out as 0.69999999. Comparisons allow this much slack so hand arithmetic agrees.
 _EPS = 1e-9
-_LEVEL = {"not_a_fit": 0, "fit_with_caveats": 1, "good_fit": 2}
+_LEVEL = {verdict: level for level, verdict in enumerate(reversed(VERDICTS))}  # not_a_fit 0 ... good_fit 2
 _VERDICT_AT = {level: verdict for verdict, level in _LEVEL.items()}
 
 

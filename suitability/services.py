@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from projects.audit import audit_record
+from audit.services import audit_record
 from projects.models import Proposal
 from projects.services import proposal_set_suitability
 from questionnaires.engine import AnswerError, Questionnaire, effective_answers, missing_required

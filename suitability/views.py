@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retarget
 
 from accounts.tenancy import get_object_for_member, member_required
-from projects.views import can_edit, get_proposal_for_member
+from projects.access import get_proposal_for_member, may_edit
 from questionnaires.engine import Questionnaire, missing_required
 from questionnaires.engine.schema import Section
 from questionnaires.models import Assessment, QuestionnaireVersion
@@ -51,9 +51,9 @@ def assessment_home(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = assessment_latest(proposal=proposal)
     if assessment is None:
         return render(
-            request, "assessments/start.html", {"proposal": proposal, "can_edit": can_edit(request, proposal)}
+            request, "assessments/start.html", {"proposal": proposal, "can_edit": may_edit(request, proposal)}
         )
-    if assessment.is_editable and can_edit(request, proposal):
+    if assessment.is_editable and may_edit(request, proposal):
         return redirect("assessments:section", pk=pk, aid=assessment.pk, section=assessment.current_section)
     return redirect("assessments:result", pk=pk, aid=assessment.pk)
 
@@ -255,7 +255,7 @@ def result_view(request: HttpRequest, pk: int, aid: int) -> HttpResponse:
         "assessment": assessment,
         "result": result,
         "held_back": [f["label"] for f in result["findings"] if f["criterion"] in result.get("held_back_by", [])],
-        "can_edit": can_edit(request, assessment.proposal),
+        "can_edit": may_edit(request, assessment.proposal),
         "newer_version": latest if latest and latest.pk != assessment.questionnaire_id else None,
     }
     return render(request, "assessments/result.html", context)

@@ -147,6 +147,16 @@ def session_queries() -> int:
 
 
 @pytest.fixture
+def clock(time_machine):
+    """The clock, stopped where it is (time-machine): only `clock.shift(seconds or timedelta)` makes
+    time pass, so a test of a time window moves to its edges instead of sleeping or rewriting rows."""
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now(), tick=False)
+    return time_machine
+
+
+@pytest.fixture
 def api(world) -> Callable[..., Client]:
     """`api(user)`: a client calling the JSON API with a token of the user's membership in the
     world's organisation (or in `org`)."""

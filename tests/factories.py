@@ -1,18 +1,23 @@
-"""Factories for the models, and builders for the scenarios several test modules share."""
+"""Factories for the models, and builders for the scenarios several test modules share.
 
-from typing import Any
+Every test loads this module (tests/conftest.py builds the world with it), so the report
+scenario's builders import the apps they drive when they run: a test of accounts does not load,
+nor fail with, the report pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import factory
 
 from accounts.models import Membership, Organisation, Role, Team, User
 from projects.models import Proposal
-from questionnaires.models import Assessment
-from reports.models import Report, ReportStatus
-from reports.services import report_request, report_run
-from stakeholders.models import Stakeholder
-from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
-from suitability.services import answers_put, assessment_complete
-from tests.typical_answers import typical_answers
+
+if TYPE_CHECKING:
+    from questionnaires.models import Assessment
+    from reports.models import Report
+    from stakeholders.models import Stakeholder
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -102,6 +107,8 @@ PEOPLE = [
 
 
 def add_stakeholder(proposal: Proposal, *, name: str, role: str, requirements: list[dict], by) -> Stakeholder:
+    from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
+
     roles = {r.key: r for r in stake_roles(organisation=proposal.organisation)}
     email = f"{name.lower().replace(' ', '.')}@example.test"
     stakeholder = stakeholder_add(
@@ -118,6 +125,9 @@ def add_stakeholder(proposal: Proposal, *, name: str, role: str, requirements: l
 
 def assess(proposal: Proposal, by, **answers: Any) -> Assessment:
     """A completed suitability assessment: the support-ticket router's answers, with changes."""
+    from suitability.services import answers_put, assessment_complete
+    from tests.typical_answers import typical_answers
+
     assessment = answers_put(proposal=proposal, raw={**typical_answers(), **answers}, by=by)
     return assessment_complete(assessment=assessment, by=by)
 
@@ -133,6 +143,9 @@ def build_scenario(world, **answers: Any) -> None:
 
 def computed(proposal: Proposal, by) -> Report:
     """The proposal's report for its current inputs, computed here (not through the queue)."""
+    from reports.models import ReportStatus
+    from reports.services import report_request, report_run
+
     report, _ = report_request(proposal=proposal, by=by)
     report_run(report_id=report.pk)
     report.refresh_from_db()

@@ -27,6 +27,51 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data"}
 _CHECKABLE = {"checkbox", "radio"}
 _BUTTONS = {"submit", "button", "reset", "image"}
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction, Script)
+# Elements a browser lays out on lines of their own (or, for cells, apart from their neighbours).
+_BREAKS = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "legend",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+]
 
 
 def squash(text: str) -> str:
@@ -49,11 +94,15 @@ class Page:
     """One HTML document, parsed."""
 
     def __init__(self, html: str) -> None:
-        self.html = html
         self.duplicate_attributes: list[tuple[str, str]] = []
         self.soup = BeautifulSoup(
             html, "html.parser", multi_valued_attributes=None, on_duplicate_attribute=self._keep_first
         )
+        # A line break or a block reads as a break between words, not as nothing: "Name<br>role" and
+        # "<dt>title</dt><dd>Route</dd>" read "Name role" and "title Route", as on the screen.
+        for element in self.soup.find_all(_BREAKS):
+            element.insert_before("\n")
+            element.insert_after("\n")
 
     def _keep_first(self, attributes: dict, name: str, value: str) -> None:
         self.duplicate_attributes.append((name, value))
@@ -98,6 +147,13 @@ class Page:
             assert len(cells) == len(headings), f"a row of {css!r} has {len(cells)} cells for {headings}: {cells}"
             rows.append(dict(zip(headings, cells, strict=True)))
         return rows
+
+    def definitions(self, css: str = "dl") -> dict[str, str]:
+        """The terms of the one description list `css` matches, each with its description's text."""
+        return {
+            squash(term.get_text()): squash(term.find_next_sibling("dd").get_text())
+            for term in self.one(css).find_all("dt", recursive=False)
+        }
 
     def links(self, css: str | None = None) -> list[Link]:
         """Every <a href> on the page, or inside the elements `css` matches: (text, href)."""
@@ -202,7 +258,7 @@ class Page:
 
     @property
     def raw_text(self) -> str:
-        """Every piece of text as the parser saw it, but script (style included, unsquashed)."""
+        """Every piece of text as the parser saw it but script (style included), unsquashed."""
         return "".join(s for s in self.soup.find_all(string=True) if not isinstance(s, _NOT_TEXT))
 
     def shows(self, literal: str) -> bool:

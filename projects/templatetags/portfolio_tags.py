@@ -3,7 +3,7 @@
 from django import template
 
 from projects.models import Proposal
-from projects.portfolio import STALE_HELP, STALE_LABELS, proposal_stale_reasons, stale_cutoff
+from projects.staleness import STALE_HELP, STALE_LABELS, proposal_stale_reasons, stale_cutoff
 
 register = template.Library()
 

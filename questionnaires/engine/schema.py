@@ -25,7 +25,6 @@ A missing key or ``None`` means the question has not been answered.
 
 from __future__ import annotations
 
-import math
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from domain.vocabulary import VERDICTS
+from domain.yamlcheck import as_list, as_mapping, as_version, check_keys, is_number
 
 QUESTIONNAIRES_DIR = Path(__file__).resolve().parent.parent / "definitions"
 ML_SUITABILITY_PATH = QUESTIONNAIRES_DIR / "ml_suitability.yaml"
@@ -72,7 +74,6 @@ OPERATORS: Mapping[str, frozenset[str]] = {
 SCORABLE_TYPES = frozenset({SINGLE_CHOICE, YES_NO, SCALE, NUMBER})
 
 STATUSES = ("met", "partly_met", "not_met", "unknown")
-VERDICTS = ("good_fit", "fit_with_caveats", "not_a_fit")
 
 NOT_ANSWERED_DISPLAY = "not answered"
 UNKNOWN_DISPLAY = "don't know"
@@ -319,19 +320,17 @@ def questionnaire_from_file(path: str | Path) -> Questionnaire:
 def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
     """Build a Questionnaire from a parsed YAML dict, or raise ValueError naming the bad key."""
     where = "questionnaire"
-    _mapping(data, where)
-    _check_keys(
+    as_mapping(data, where)
+    check_keys(
         data,
         where,
         required={"key", "title", "version", "sections"},
         # A questionnaire that only collects answers (the stakeholder requirements) has no scoring.
         optional={"description", "scoring", "criteria", "blockers", "gates", "next_steps", "caveats"},
     )
-    version = data["version"]
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ValueError(f"{where}: 'version' must be a whole number from 1 up")
+    version = as_version(data["version"], where)
 
-    raw_sections = _list(data["sections"], "sections", nonempty=True)
+    raw_sections = as_list(data["sections"], "sections", nonempty=True)
     all_keys = _all_question_keys(raw_sections)
     asked: dict[str, Question] = {}  # questions so far, in order: what a show_if may refer to
     sections: list[Section] = []
@@ -341,11 +340,11 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
             raise ValueError(f"section '{section.key}': duplicate section key")
         sections.append(section)
 
-    criteria = _criteria(_list(data.get("criteria", []), "criteria"), asked)
+    criteria = _criteria(as_list(data.get("criteria", []), "criteria"), asked)
     if criteria and "scoring" not in data:
         raise ValueError(f"{where}: criteria need a 'scoring' section")
-    blockers = _blockers(_list(data.get("blockers", []), "blockers"), asked)
-    gates = _gates(_list(data.get("gates", []), "gates"), asked)
+    blockers = _blockers(as_list(data.get("blockers", []), "blockers"), asked)
+    gates = _gates(as_list(data.get("gates", []), "gates"), asked)
     if gates and "scoring" not in data:
         raise ValueError(f"{where}: gates need a 'scoring' section")
     return Questionnaire(
@@ -357,8 +356,8 @@ def load_questionnaire(data: Mapping[str, Any]) -> Questionnaire:
         sections=tuple(sections),
         criteria=criteria,
         blockers=blockers,
-        next_steps=_rules(_list(data.get("next_steps", []), "next_steps"), "next_steps", asked),
-        caveats=_rules(_list(data.get("caveats", []), "caveats"), "caveats", asked, about={c.key for c in criteria}),
+        next_steps=_rules(as_list(data.get("next_steps", []), "next_steps"), "next_steps", asked),
+        caveats=_rules(as_list(data.get("caveats", []), "caveats"), "caveats", asked, about={c.key for c in criteria}),
         gates=gates,
     )
 
@@ -367,9 +366,9 @@ def _all_question_keys(raw_sections: list[Any]) -> set[str]:
     """First pass, so a show_if can tell 'no such question' from 'asked later'."""
     keys: set[str] = set()
     for i, raw_section in enumerate(raw_sections):
-        _mapping(raw_section, f"sections[{i}]")
-        for j, raw in enumerate(_list(raw_section.get("questions"), f"sections[{i}].questions", nonempty=True)):
-            key = _str(_mapping(raw, f"sections[{i}].questions[{j}]"), "key", f"sections[{i}].questions[{j}]")
+        as_mapping(raw_section, f"sections[{i}]")
+        for j, raw in enumerate(as_list(raw_section.get("questions"), f"sections[{i}].questions", nonempty=True)):
+            key = _str(as_mapping(raw, f"sections[{i}].questions[{j}]"), "key", f"sections[{i}].questions[{j}]")
             if key in keys:
                 raise ValueError(f"question '{key}': duplicate question key")
             keys.add(key)
@@ -377,7 +376,7 @@ def _all_question_keys(raw_sections: list[Any]) -> set[str]:
 
 
 def _section(raw: Mapping[str, Any], where: str, all_keys: set[str], asked: dict[str, Question]) -> Section:
-    _check_keys(raw, where, required={"key", "title", "questions"}, optional={"intro"})
+    check_keys(raw, where, required={"key", "title", "questions"}, optional={"intro"})
     key = _str(raw, "key", where)
     questions = []
     for raw_question in raw["questions"]:
@@ -395,7 +394,7 @@ def _section(raw: Mapping[str, Any], where: str, all_keys: set[str], asked: dict
 def _question(raw: Mapping[str, Any], section: str, all_keys: set[str], asked: Mapping[str, Question]) -> Question:
     key = raw["key"]
     where = f"question '{key}'"
-    _check_keys(
+    check_keys(
         raw,
         where,
         required={"key", "type", "text"},
@@ -460,9 +459,9 @@ def _options(raw: Mapping[str, Any], where: str) -> tuple[Option, ...]:
     options: list[Option] = []
     if "options" not in raw:
         raise ValueError(f"{where}: missing key 'options'")
-    for i, raw_option in enumerate(_list(raw["options"], f"{where}: options", nonempty=True)):
+    for i, raw_option in enumerate(as_list(raw["options"], f"{where}: options", nonempty=True)):
         at = f"{where}: options[{i}]"
-        _check_keys(_mapping(raw_option, at), at, required={"value", "label"}, optional=set())
+        check_keys(as_mapping(raw_option, at), at, required={"value", "label"}, optional=set())
         value = raw_option["value"]
         if not isinstance(value, str) or not value:
             # YAML reads a bare yes/no/on/off as a boolean; the message says how to fix it.
@@ -476,7 +475,7 @@ def _options(raw: Mapping[str, Any], where: str) -> tuple[Option, ...]:
 
 
 def _scale_labels(raw: Mapping[str, Any], where: str) -> dict[int, str]:
-    labels = _mapping(raw.get("scale_labels", {}), f"{where}: scale_labels")
+    labels = as_mapping(raw.get("scale_labels", {}), f"{where}: scale_labels")
     result: dict[int, str] = {}
     for point, label in labels.items():
         # A questionnaire stored in the database went through JSON, which makes the keys strings.
@@ -516,16 +515,16 @@ def _literal(question: Question, raw: object, where: str) -> object:
 
 def _condition(raw: object, where: str, questions: Mapping[str, Question], later: set[str]) -> Condition:
     """Parse a condition; ``questions`` are those it may refer to, ``later`` the rest of the keys."""
-    node = _mapping(raw, where)
+    node = as_mapping(raw, where)
     if "all" in node or "any" in node:
         if len(node) != 1:
             raise ValueError(f"{where}: 'all'/'any' must be the only key of its condition")
         group = "all" if "all" in node else "any"
-        items = _list(node[group], f"{where}.{group}", nonempty=True)
+        items = as_list(node[group], f"{where}.{group}", nonempty=True)
         parsed = tuple(_condition(c, f"{where}.{group}[{i}]", questions, later) for i, c in enumerate(items))
         return AllOf(parsed) if group == "all" else AnyOf(parsed)
 
-    _check_keys(node, where, required={"question", "op"}, optional={"value"})
+    check_keys(node, where, required={"question", "op"}, optional={"value"})
     key = node["question"]
     if key not in questions:
         if key in later:
@@ -547,10 +546,10 @@ def _condition(raw: object, where: str, questions: Mapping[str, Question], later
         raise ValueError(f"{where}: op '{op}' needs a 'value'")
     raw_value = node["value"]
     if op in ("in", "not_in"):
-        values = _list(raw_value, f"{where}.value", nonempty=True)
+        values = as_list(raw_value, f"{where}.value", nonempty=True)
         return Compare(key, op, tuple(_literal(question, v, f"{where}.value") for v in values))
     if op in ("gte", "lte"):
-        if not _is_number(raw_value):
+        if not is_number(raw_value):
             raise ValueError(f"{where}: op '{op}' needs a number as 'value'")
         return Compare(key, op, raw_value)
     if op == "contains":
@@ -567,8 +566,11 @@ def _criteria(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[C
     criteria: list[Criterion] = []
     for i, raw in enumerate(raw_list):
         where = f"criteria[{i}]"
-        _check_keys(
-            _mapping(raw, where), where, required={"key", "label", "weight", "explain", "signals"}, optional={"source"}
+        check_keys(
+            as_mapping(raw, where),
+            where,
+            required={"key", "label", "weight", "explain", "signals"},
+            optional={"source"},
         )
         key = _str(raw, "key", where)
         where = f"criterion '{key}'"
@@ -577,13 +579,13 @@ def _criteria(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[C
         weight = _number(raw, "weight", where)
         if weight is None or weight <= 0:
             raise ValueError(f"{where}: 'weight' must be a number above 0")
-        explain = _mapping(raw["explain"], f"{where}: explain")
-        _check_keys(explain, f"{where}: explain", required=set(STATUSES), optional=set())
+        explain = as_mapping(raw["explain"], f"{where}: explain")
+        check_keys(explain, f"{where}: explain", required=set(STATUSES), optional=set())
         for status in STATUSES:
             _str(explain, status, f"{where}: explain")
         signals = tuple(
             _signal(s, f"{where}: signals[{j}]", questions)
-            for j, s in enumerate(_list(raw["signals"], f"{where}: signals", nonempty=True))
+            for j, s in enumerate(as_list(raw["signals"], f"{where}: signals", nonempty=True))
         )
         criteria.append(
             Criterion(
@@ -599,8 +601,8 @@ def _criteria(raw_list: list[Any], questions: Mapping[str, Question]) -> tuple[C
 
 
 def _signal(raw: object, where: str, questions: Mapping[str, Question]) -> Signal:
-    node = _mapping(raw, where)
-    _check_keys(node, where, required={"question"}, optional={"points", "bands", "reasons"})
+    node = as_mapping(raw, where)
+    check_keys(node, where, required={"question"}, optional={"points", "bands", "reasons"})
     key = node["question"]
     if key not in questions:
         raise ValueError(f"{where}: unknown question '{key}'")
@@ -610,12 +612,12 @@ def _signal(raw: object, where: str, questions: Mapping[str, Question]) -> Signa
 
     # Numbers score by bands (each band carries its own reason); the other types by points per answer.
     if question.type == NUMBER:
-        _check_keys(node, where, required={"question", "bands"}, optional=set())
+        check_keys(node, where, required={"question", "bands"}, optional=set())
         return Signal(question=key, bands=_bands(node["bands"], where))
 
-    _check_keys(node, where, required={"question", "points"}, optional={"reasons"})
+    check_keys(node, where, required={"question", "points"}, optional={"reasons"})
     points: dict[object, float] = {}
-    for raw_key, raw_points in _mapping(node["points"], f"{where}: points").items():
+    for raw_key, raw_points in as_mapping(node["points"], f"{where}: points").items():
         answer = _literal(question, raw_key, f"{where}: points")
         if answer == UNKNOWN:
             raise ValueError(f"{where}: points: 'unknown' always scores 0 and cannot be given points")
@@ -626,7 +628,7 @@ def _signal(raw: object, where: str, questions: Mapping[str, Question]) -> Signa
         raise ValueError(f"{where}: points for question '{key}' miss answers {missing!r}")
     reasons = {
         _literal(question, raw_key, f"{where}: reasons"): text
-        for raw_key, text in _mapping(node.get("reasons", {}), f"{where}: reasons").items()
+        for raw_key, text in as_mapping(node.get("reasons", {}), f"{where}: reasons").items()
     }
     if not all(isinstance(text, str) and text for text in reasons.values()):
         raise ValueError(f"{where}: reasons must be non-empty strings")
@@ -643,10 +645,10 @@ def _answer_space(question: Question) -> tuple[object, ...]:
 
 def _bands(raw: object, where: str) -> tuple[Band, ...]:
     bands: list[Band] = []
-    items = _list(raw, f"{where}: bands", nonempty=True)
+    items = as_list(raw, f"{where}: bands", nonempty=True)
     for i, raw_band in enumerate(items):
         at = f"{where}: bands[{i}]"
-        _check_keys(_mapping(raw_band, at), at, required={"points"}, optional={"gte", "reason"})
+        check_keys(as_mapping(raw_band, at), at, required={"points"}, optional={"gte", "reason"})
         gte = _number(raw_band, "gte", at, required=False)
         is_last = i == len(items) - 1
         if is_last != (gte is None):
@@ -667,7 +669,7 @@ def _keyed(
     items: list[tuple[Mapping[str, Any], str, str]] = []
     for i, raw in enumerate(raw_list):
         where = f"{name}[{i}]"
-        _check_keys(_mapping(raw, where), where, required={"key", *required}, optional=optional)
+        check_keys(as_mapping(raw, where), where, required={"key", *required}, optional=optional)
         key = _str(raw, "key", where)
         where = f"{noun} '{key}'"
         if any(k == key for _, k, _ in items):
@@ -715,7 +717,7 @@ def _rules(
     rules = []
     for i, raw in enumerate(raw_list):
         where = f"{name}[{i}]"
-        _check_keys(_mapping(raw, where), where, required={"when", "text"}, optional={"about"} if about else set())
+        check_keys(as_mapping(raw, where), where, required={"when", "text"}, optional={"about"} if about else set())
         qualified = _str(raw, "about", where, required=False)
         if qualified and qualified not in (about or set()):
             raise ValueError(f"{where}: 'about' names no criterion: {qualified!r}")
@@ -748,17 +750,17 @@ def _template(raw: Mapping[str, Any], key: str, where: str, questions: Mapping[s
 
 def _scoring(raw: object) -> ScoringConfig:
     where = "scoring"
-    node = _mapping(raw, where)
-    _check_keys(
+    node = as_mapping(raw, where)
+    check_keys(
         node,
         where,
         required={"thresholds", "finding_levels", "good_fit_gate", "verdict_labels", "partly_unknown_note"},
         optional={"unknown_points"},
     )
-    thresholds = _mapping(node["thresholds"], "scoring.thresholds")
-    _check_keys(thresholds, "scoring.thresholds", required={"good_fit", "fit_with_caveats"}, optional=set())
-    levels = _mapping(node["finding_levels"], "scoring.finding_levels")
-    _check_keys(levels, "scoring.finding_levels", required={"met", "partly_met"}, optional=set())
+    thresholds = as_mapping(node["thresholds"], "scoring.thresholds")
+    check_keys(thresholds, "scoring.thresholds", required={"good_fit", "fit_with_caveats"}, optional=set())
+    levels = as_mapping(node["finding_levels"], "scoring.finding_levels")
+    check_keys(levels, "scoring.finding_levels", required={"met", "partly_met"}, optional=set())
     good = _points(thresholds["good_fit"], "scoring.thresholds.good_fit")
     caveats = _points(thresholds["fit_with_caveats"], "scoring.thresholds.fit_with_caveats")
     if not 0 < caveats < good:
@@ -768,15 +770,15 @@ def _scoring(raw: object) -> ScoringConfig:
     if not 0 < partly < met:
         raise ValueError("scoring.finding_levels: need 0 < partly_met < met <= 1")
 
-    gate = _mapping(node["good_fit_gate"], "scoring.good_fit_gate")
-    _check_keys(gate, "scoring.good_fit_gate", required={"min_weight", "statuses"}, optional=set())
+    gate = as_mapping(node["good_fit_gate"], "scoring.good_fit_gate")
+    check_keys(gate, "scoring.good_fit_gate", required={"min_weight", "statuses"}, optional=set())
     min_weight = _number(gate, "min_weight", "scoring.good_fit_gate")
-    statuses = tuple(_list(gate["statuses"], "scoring.good_fit_gate.statuses"))
+    statuses = tuple(as_list(gate["statuses"], "scoring.good_fit_gate.statuses"))
     if any(s not in STATUSES for s in statuses):
         raise ValueError(f"scoring.good_fit_gate.statuses: each must be one of {', '.join(STATUSES)}")
 
-    labels = _mapping(node["verdict_labels"], "scoring.verdict_labels")
-    _check_keys(labels, "scoring.verdict_labels", required=set(VERDICTS), optional=set())
+    labels = as_mapping(node["verdict_labels"], "scoring.verdict_labels")
+    check_keys(labels, "scoring.verdict_labels", required=set(VERDICTS), optional=set())
     return ScoringConfig(
         good_fit=good,
         fit_with_caveats=caveats,
@@ -794,33 +796,9 @@ def _scoring(raw: object) -> ScoringConfig:
 # Small typed readers: each error names where it happened and which key was wrong.
 
 
-def _check_keys(node: Mapping[str, Any], where: str, *, required: set[str], optional: set[str]) -> None:
-    missing = sorted(required - node.keys())
-    if missing:
-        raise ValueError(f"{where}: missing key '{missing[0]}'")
-    # Unknown keys are refused so a typo such as `show_iff` cannot silently drop a condition.
-    unknown = sorted(str(k) for k in node.keys() - required - optional)
-    if unknown:
-        raise ValueError(f"{where}: unknown key '{unknown[0]}'")
-
-
 def _only_for(raw: Mapping[str, Any], where: str, qtype: str, key: str, types: set[str] | frozenset[str]) -> None:
     if key in raw and qtype not in types:
         raise ValueError(f"{where}: '{key}' does not apply to a {qtype} question")
-
-
-def _mapping(value: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{where}: expected a mapping, got {type(value).__name__}")
-    return value
-
-
-def _list(value: object, where: str, *, nonempty: bool = False) -> list[Any]:
-    if not isinstance(value, list):
-        raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
-    if nonempty and not value:
-        raise ValueError(f"{where}: must not be empty")
-    return value
 
 
 def _str(node: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
@@ -841,22 +819,18 @@ def _bool(node: Mapping[str, Any], key: str, where: str, *, default: bool) -> bo
     return value
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _number(node: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> float | None:
     if key not in node:
         if required:
             raise ValueError(f"{where}: missing key '{key}'")
         return None
     value = node[key]
-    if not _is_number(value):
+    if not is_number(value):
         raise ValueError(f"{where}: '{key}' must be a number")
     return value
 
 
 def _points(value: object, where: str) -> float:
-    if not _is_number(value) or not 0 <= value <= 1:  # type: ignore[operator]
+    if not is_number(value) or not 0 <= value <= 1:  # type: ignore[operator]
         raise ValueError(f"{where}: must be a number from 0 to 1")
     return float(value)  # type: ignore[arg-type]

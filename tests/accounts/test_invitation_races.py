@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import Invitation, Membership, Role, User, hash_token
 from accounts.services import InvitationConflict, invitation_accept
 from tests.concurrency import Holder, at_once, in_thread, require_postgresql, still_waiting
+from tests.html import parse
 
 TOKEN = "a-raw-invitation-token-for-the-race-tests"
 EMAIL = "new.person@example.test"
@@ -56,7 +57,9 @@ def test_two_simultaneous_accepts_make_one_account_and_answer_409(transactional_
     first.release()
     response = second.result(10)
     assert response.status_code == 409
-    assert "just been accepted" in response.content.decode()
+    page = parse(response)
+    assert page.text("main h1") == "Invitation not valid"
+    assert "just been accepted" in page.text("main .narrow p")
     assert User.objects.filter(email=EMAIL).count() == 1
     assert Membership.objects.filter(user__email=EMAIL, organisation=world.org).count() == 1
 

@@ -11,6 +11,7 @@ from approaches.models import ApproachSet
 from approaches.versions import approaches_from_file, approaches_latest, approaches_publish
 from reports.services import report_request
 from tests.factories import build_scenario
+from tests.html import parse
 
 
 def test_the_file_is_published_once_and_a_change_makes_a_new_version(db):
@@ -54,5 +55,5 @@ def test_the_admin_publishes_an_edit_as_a_new_version(admin_client):
     assert response.status_code == 302
     assert list(ApproachSet.objects.values_list("version", flat=True)) == [2, 1]
     bad = admin_client.post(url, {"definition": json.dumps({"version": 1, "approaches": "x"}), "notes": ""})
-    assert bad.status_code == 200 and "Not a valid set of approaches" in bad.content.decode()
+    assert bad.status_code == 200 and "Not a valid set of approaches" in " ".join(parse(bad).texts(".errorlist"))
     assert ApproachSet.objects.count() == 2

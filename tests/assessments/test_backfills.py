@@ -63,7 +63,9 @@ def test_proposals_not_a_fit_by_a_blocker_are_marked_from_their_latest_completed
     assert marked[good.pk] is False
 
 
-none_feasible_backfill = importlib.import_module("questionnaires.migrations.0008_backfill_proposal_report_none_feasible")
+none_feasible_backfill = importlib.import_module(
+    "questionnaires.migrations.0008_backfill_proposal_report_none_feasible"
+)
 
 
 def _report(proposal, results):

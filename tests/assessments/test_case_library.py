@@ -6,8 +6,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from suitability.case_library import CASES_DIR, load_cases, run_cases
 from suitability.decision_quality import RECALL_GOAL, VERDICTS, as_markdown
+from transfer.case_library import CASES_DIR, load_cases, run_cases
 
 
 def test_the_library_holds_at_least_45_cases_15_per_verdict_each_with_a_source():

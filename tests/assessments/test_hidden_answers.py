@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from projects.models import AuditEntry
+from audit.models import AuditEntry
 from questionnaires.models import Answer, Assessment
 from questionnaires.services import answers_of
 from questionnaires.versions import sync_from_files

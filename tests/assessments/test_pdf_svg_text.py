@@ -2,7 +2,6 @@
 
 import base64
 import subprocess
-from html.parser import HTMLParser
 
 import pytest
 import weasyprint
@@ -12,6 +11,7 @@ import weasyprint.text.line_break
 from reports import pdf_svg_text
 from reports.pdf import write_pdf
 from tests.assessments.test_report_pdf import poppler
+from tests.html import parse
 
 SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="400pt" height="220pt" viewBox="0 0 400 220">
  <text x="10" y="20" font-family="DejaVu Sans" font-size="10px">Anchored at its start</text>
@@ -25,31 +25,15 @@ SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="400pt" height="220pt" vi
 WORDS = {"Anchored", "start", "Centred", "label", "Ends", "here", "Turned", "axis", "title", "tspan", "Nudged"}
 
 
-class _Words(HTMLParser):
-    """Each word's box from `pdftotext -bbox` (an XHTML page of <word xMin=... yMin=...> elements)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.words: list[tuple[str, dict[str, float]]] = []
-        self._box: dict[str, float] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "word":
-            self._box = {name: float(value) for name, value in attrs}
-
-    def handle_data(self, data):
-        if self._box is not None:
-            self.words.append((data.strip(), self._box))
-            self._box = None
-
-
 def _words(pdf: bytes, tmp_path) -> list[tuple[str, dict[str, float]]]:
+    """Each word's box from `pdftotext -bbox` (an XHTML page of <word xMin=... yMin=...> elements)."""
     path = tmp_path / "words.pdf"
     path.write_bytes(pdf)
     out = subprocess.run([poppler("pdftotext"), "-bbox", str(path), "-"], capture_output=True, text=True, check=True)
-    parser = _Words()
-    parser.feed(out.stdout)
-    return parser.words
+    return [
+        (word.get_text().strip(), {name: float(value) for name, value in word.attrs.items()})
+        for word in parse(out.stdout).all("word")
+    ]
 
 
 def _page(svg: str) -> str:
@@ -100,7 +84,7 @@ def test_each_word_lands_where_weasyprints_own_drawing_puts_it(tmp_path, request
     for (word, a), (_, b) in zip(fast, own, strict=True):
         # Whole runs are kerned as a browser kerns them, letters one by one are not: a word may
         # start or end a fraction of a point away. Anything more is a placement bug.
-        for edge in ("xmin", "xmax", "ymin", "ymax"):  # HTMLParser lowercases names
+        for edge in ("xmin", "xmax", "ymin", "ymax"):  # html.parser lowercases names
             assert a[edge] == pytest.approx(b[edge], abs=1.5), (word, edge, a, b)
 
 

@@ -25,6 +25,7 @@ from reports.models import Report, ReportStatus
 from reports.services import report_pdf_request, report_pdf_run, report_request
 from stakeholders.models import Conflict, ConflictStatus
 from tests.conftest import REQUIRE_SERVICES
+from tests.html import parse
 
 SCRIPT = "<script>alert(1)</script>"
 pytestmark = pytest.mark.usefixtures("memo_engine")
@@ -124,8 +125,9 @@ def test_the_pdf_page_waits_for_the_job_then_downloads(world, done, monkeypatch,
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         waiting = client.get(pdf_url(done))
     assert waiting.status_code == 200
-    assert "The PDF is being laid out" in waiting.content.decode()
-    assert 'hx-trigger="every 1s"' in waiting.content.decode()
+    page = parse(waiting)
+    assert page.text("#pdf-status").startswith("The PDF is being laid out")
+    assert page.one("#pdf-status")["hx-trigger"] == "every 1s"
     assert len(callbacks) == 1  # the job, queued by the visit; eager here, so it ran
     done.refresh_from_db()
     assert done.pdf_status == ReportStatus.SUCCEEDED
@@ -142,8 +144,8 @@ def test_a_failed_pdf_says_why_and_is_retried_on_request(world, done, django_cap
     client = world.client_for(world.member)
 
     with django_capture_on_commit_callbacks() as callbacks:
-        page = client.get(pdf_url(done)).content.decode()
-    assert "The PDF could not be made: Out of memory." in page
+        page = parse(client.get(pdf_url(done)))
+    assert page.text("#pdf-status .alert.error") == "The PDF could not be made: Out of memory."
     assert callbacks == []  # a visit does not retry by itself: the button does
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -217,7 +219,7 @@ def test_a_review_decision_since_the_pdf_was_made_renders_it_again(
     )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         waiting = client.get(pdf_url(done))
-    assert waiting.status_code == 200 and "The PDF is being laid out" in waiting.content.decode()
+    assert waiting.status_code == 200 and parse(waiting).text("#pdf-status").startswith("The PDF is being laid out")
     assert len(callbacks) == 1
     again = client.get(pdf_url(done))
     assert again["Content-Type"] == "application/pdf"

@@ -11,7 +11,9 @@ from tests.factories import build_scenario
 pytestmark = pytest.mark.usefixtures("memo_engine")
 
 
-def test_a_finished_report_is_recorded_and_announced_once(world, questionnaire_version, django_capture_on_commit_callbacks):
+def test_a_finished_report_is_recorded_and_announced_once(
+    world, questionnaire_version, django_capture_on_commit_callbacks
+):
     build_scenario(world)
     report, _ = report_request(proposal=world.proposal, by=world.member)
     with django_capture_on_commit_callbacks(execute=True):

@@ -17,7 +17,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

@@ -1,4 +1,4 @@
-"""Import and export of proposals with their answers (transfer.core and its two commands)."""
+"""Import and export of proposals with their answers (the transfer app and its two commands)."""
 
 import copy
 import json
@@ -21,14 +21,11 @@ from stakeholders.services import conflict_resolve, requirement_save, stake_role
 from suitability.services import assessment_start
 from tests.factories import MembershipFactory, TeamFactory
 from tests.typical_answers import typical_answers
-from transfer import core as transfer
-from transfer.core import (
-    ImportRejected,
-    export_organisation,
-    import_proposals,
-    load_document,
-    parse_document,
-)
+from transfer import document as transfer_document
+from transfer import write as transfer_write
+from transfer.document import ImportRejected, load_document, parse_document
+from transfer.export import export_organisation
+from transfer.write import import_proposals
 
 EXAMPLE = Path(settings.BASE_DIR) / "docs" / "example-import.json"
 
@@ -412,7 +409,7 @@ ROLES = "ml_engineering, product, sales, ml_platform, leadership, legal, data_ow
     [
         (
             {"requirements": [freshness("<=", 0)]},
-            "requirements[0].value: Freshness (retrain every) must be above 0 days",
+            "requirements[0].value: Freshness (retraining) must be above 0 days",
         ),
         (
             {"requirements": [{"dimension": "latency", "op": "<=", "value": 100, "unit": "kg"}]},
@@ -440,7 +437,7 @@ ROLES = "ml_engineering, product, sales, ml_platform, leadership, legal, data_ow
         ),
         (
             {"requirements": [{"dimension": "fairness", "op": ">=", "value": 0.1}]},
-            "requirements[0].op: Fairness (largest gap between groups) takes <=, not '>='",
+            "requirements[0].op: Fairness takes <=, not '>='",
         ),
         ({"requirements": [{"op": "<=", "value": 1}]}, "requirements[0].dimension: required"),
         (
@@ -580,21 +577,21 @@ def test_a_failure_while_writing_rolls_back_the_whole_file(world, questionnaire_
             raise AssessmentError("the database went away")
         return original(assessment=assessment, by=by)
 
-    original = transfer.assessment_complete
-    monkeypatch.setattr(transfer, "assessment_complete", complete_then_fail)
+    original = transfer_write.assessment_complete
+    monkeypatch.setattr(transfer_write, "assessment_complete", complete_then_fail)
     items = [proposal(f"P{i}", answers=typical_answers(), status="completed") for i in range(3)]
     errors = refused(world, document(*items))
     assert errors == ["proposals[1].assessment: the database went away"]
 
 
 def test_a_questionnaire_published_during_the_import_rolls_it_back(world, questionnaire_version, monkeypatch):
-    original = transfer.assessment_start
+    original = transfer_write.assessment_start
 
     def publish_then_start(*, proposal, by):
         questionnaire_publish(definition={**questionnaire_version.definition, "title": "Published meanwhile"})
         return original(proposal=proposal, by=by)
 
-    monkeypatch.setattr(transfer, "assessment_start", publish_then_start)
+    monkeypatch.setattr(transfer_write, "assessment_start", publish_then_start)
     errors = refused(world, document(proposal(answers={"has_data": "yes"})))
     assert errors == [
         "proposals[0].assessment: a questionnaire version was published during the import; import the file again"
@@ -618,7 +615,7 @@ def test_a_wrong_envelope_is_refused(world, questionnaire_version, data, expecte
 
 
 def test_too_many_proposals_are_refused_before_any_is_checked(world, questionnaire_version, monkeypatch):
-    monkeypatch.setattr(transfer, "MAX_IMPORT_PROPOSALS", 2)
+    monkeypatch.setattr(transfer_document, "MAX_IMPORT_PROPOSALS", 2)
     (error,) = refused(world, document(proposal(), proposal(), {"nonsense": True}))
     assert error == "proposals: 3 proposals is over the limit of 2 per file; split the file"
 
@@ -640,7 +637,7 @@ def test_a_file_that_is_not_json_is_refused(raw, expected):
 
 
 def test_a_file_over_the_size_limit_is_refused_without_parsing(tmp_path, monkeypatch):
-    monkeypatch.setattr(transfer, "MAX_IMPORT_BYTES", 2**20)
+    monkeypatch.setattr(transfer_document, "MAX_IMPORT_BYTES", 2**20)
     path = tmp_path / "big.json"
     path.write_text(json.dumps(document(proposal(problem="x" * 2**20))))
     with pytest.raises(ImportRejected) as rejected:

@@ -10,6 +10,7 @@ from questionnaires.models import Answer, Assessment, AssessmentStatus, Question
 from questionnaires.services import answers_of
 from questionnaires.versions import questionnaire_publish, sync_from_files
 from suitability.services import assessment_complete, assessment_start, assessment_upgrade
+from tests.html import parse
 from tests.typical_answers import typical_answers
 
 
@@ -61,7 +62,7 @@ def test_a_completed_assessment_keeps_its_verdict_when_a_new_version_is_publishe
     assert (assessment.verdict, assessment.score, assessment.result) == before
     assert assessment.questionnaire == questionnaire_version
     page = world.client_for(world.owner).get(reverse("assessments:result", args=[world.proposal.pk, assessment.pk]))
-    assert "Upgrade to version 2" in page.content.decode()
+    assert "Upgrade to version 2" in parse(page).texts("main .alert.info form button")
 
 
 def test_upgrading_carries_answers_over_and_asks_changed_questions_again(world, questionnaire_version):
@@ -88,9 +89,10 @@ def test_the_upgraded_wizard_shows_what_changed(world, questionnaire_version):
     questionnaire_publish(definition=changed_definition(questionnaire_version, reword="rule_complexity"))
     client = world.client_for(world.owner)
     response = client.post(reverse("assessments:upgrade", args=[world.proposal.pk, assessment.pk]), follow=True)
-    html = response.content.decode()
-    assert "Upgraded from version 1 to 2" in html
-    assert "new_question" in html and "rule_complexity" in html
+    page = parse(response)
+    assert page.text("details.alert.info summary") == "Upgraded from version 1 to 2: what changed"
+    asked = [href.rsplit("#", 1)[-1] for href in page.hrefs("details.alert.info")]
+    assert "q-new_question" in asked and "q-rule_complexity" in asked
 
 
 def test_upgrading_an_open_assessment_supersedes_it(world, questionnaire_version):
@@ -106,7 +108,7 @@ def test_upgrading_on_the_latest_version_is_refused_with_a_message(world, questi
     assessment = completed(world, questionnaire_version)
     client = world.client_for(world.owner)
     response = client.post(reverse("assessments:upgrade", args=[world.proposal.pk, assessment.pk]), follow=True)
-    assert "already uses the latest" in response.content.decode()
+    assert "already uses the latest" in parse(response).text("ul.messages")
 
 
 def test_editing_in_the_admin_publishes_a_new_version(world, questionnaire_version, admin_client):
@@ -125,5 +127,5 @@ def test_the_admin_refuses_an_invalid_definition(world, questionnaire_version, a
     url = reverse("admin:assessments_questionnaireversion_change", args=[questionnaire_version.pk])
     response = admin_client.post(url, {"definition": '{"key": "ml_suitability"}', "notes": ""})
     assert response.status_code == 200
-    assert "Not a valid questionnaire" in response.content.decode()
+    assert "Not a valid questionnaire" in " ".join(parse(response).texts(".errorlist"))
     assert QuestionnaireVersion.objects.filter(key="ml_suitability").count() == 1

@@ -1,4 +1,4 @@
-"""The import (transfer.core and the import_proposals command), fed generated junk.
+"""The import (transfer and the import_proposals command), fed generated junk.
 
 A file is imported whole or refused with the path of each bad value: whatever the bytes or the
 shape, the only outcomes are a list of imported proposals or ImportRejected, and a refusal
@@ -20,7 +20,8 @@ from projects.models import Proposal
 from questionnaires.models import Answer, Assessment
 from stakeholders.models import Conflict, Objective, Requirement, Stakeholder
 from tests.fuzz.conftest import FUZZ, json_text, nasty_text
-from transfer.core import ImportRejected, import_proposals, parse_document
+from transfer.document import ImportRejected, parse_document
+from transfer.write import import_proposals
 
 EXAMPLE = json.loads((Path(settings.BASE_DIR) / "docs" / "example-import.json").read_text())
 

@@ -6,12 +6,14 @@ from django.urls import reverse
 from accounts.models import ApiToken
 from projects.models import Proposal
 from tests.conftest import membership
+from tests.html import parse
 from tests.projects.test_intake import form_data
 
 
 def test_the_intake_form_asks_for_it_and_saves_it(world):
     client = world.client_for(world.member)
-    assert 'name="estimated_value"' in client.get(reverse("projects:create")).content.decode()
+    form = parse(client.get(reverse("projects:create"))).one("form#proposal-form")
+    assert form.select_one("input[name=estimated_value]") and form.select_one("label[for=id_estimated_value]")
     client.post(reverse("projects:create"), form_data(estimated_value="250000"))
     assert Proposal.objects.get(title="Flag suspicious refunds").estimated_value == 250_000
 
@@ -26,8 +28,8 @@ def test_it_is_optional_and_refuses_nonsense(world):
 
 def test_the_proposal_page_shows_it(world):
     Proposal.objects.filter(pk=world.proposal.pk).update(estimated_value=1_250_000)
-    html = world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk])).content.decode()
-    assert "Estimated value per year" in html and "1,250,000" in html
+    page = parse(world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk])))
+    assert page.definitions()["Estimated value per year"] == "1,250,000"
 
 
 def test_the_api_reads_and_writes_it(world):

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Proposal, ProposalDraft, ProposalRevision
+from tests.html import parse
 
 
 def form_data(**overrides) -> dict:
@@ -46,11 +47,13 @@ def test_it_keeps_every_value_and_shows_the_message_beside_the_field(world):
         reverse("projects:create"), form_data(title="", expected_volume="lots")
     )
     assert response.status_code == 400
-    html = response.content.decode()
-    assert "Refund fraud costs 400k a year." in html
-    assert 'value="lots"' in html
-    assert 'id="id_title_error"' in html
-    assert 'id="id_expected_volume_error"' in html
+    page = parse(response)
+    kept = page.form_values("form#proposal-form")
+    assert (kept["problem"], kept["expected_volume"]) == ("Refund fraud costs 400k a year.", "lots")
+    # Each message beside its field, and the field pointing at it.
+    for field in ("title", "expected_volume"):
+        assert page.text(f"#id_{field}_error")
+        assert f"id_{field}_error" in page.one(f"#id_{field}")["aria-describedby"].split()
     assert not Proposal.objects.filter(problem="Refund fraud costs 400k a year.").exists()
     # And it survives the tab being closed: the draft holds what was typed.
     draft = ProposalDraft.objects.get(user=world.member, proposal=None)
@@ -60,7 +63,7 @@ def test_it_keeps_every_value_and_shows_the_message_beside_the_field(world):
 def test_it_refuses_oversized_fields_without_saving(world):
     response = world.client_for(world.member).post(reverse("projects:create"), form_data(title="x" * 201))
     assert response.status_code == 400
-    assert "at most 200 characters" in response.content.decode()
+    assert "at most 200 characters" in parse(response).text("#id_title_error")
     assert not Proposal.objects.filter(problem="Refund fraud costs 400k a year.").exists()
 
 
@@ -82,10 +85,10 @@ def test_autosave_keeps_unvalidated_text_and_the_form_restores_it(world):
         reverse("projects:autosave_new"), {"title": "Half a tho", "expected_volume": "12x"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
-    assert "Draft saved" in response.content.decode()
-    page = client.get(reverse("projects:create")).content.decode()
-    assert 'value="Half a tho"' in page
-    assert "restored what you typed" in page
+    assert parse(response).text().startswith("Draft saved at ")
+    page = parse(client.get(reverse("projects:create")))
+    assert page.form_values("form#proposal-form")["title"] == "Half a tho"
+    assert "restored what you typed" in page.text("main .alert.info")
 
 
 def test_autosave_ignores_fields_that_are_not_in_the_form(world):
@@ -127,10 +130,12 @@ def test_a_stale_save_is_refused_and_shows_what_changed(world):
         form_data(title=p.title, problem="The owner's new wording", version="1", owner=str(world.owner.pk)),
     )
     assert response.status_code == 409
-    html = response.content.decode()
-    assert "Someone else saved this proposal" in html
-    assert "Renamed by admin" in html
-    assert "The owner&#x27;s new wording" in html  # the owner's text is still in the form
+    page = parse(response)
+    assert page.text("#conflict-title") == "Someone else saved this proposal while you were editing"
+    changes = {row["Field"]: row for row in page.table("section.conflict table")}
+    assert "Renamed by admin" in [row["Saved by the other person"] for row in changes.values()]
+    # The owner's text is still in the form.
+    assert page.form_values("form#proposal-form")["problem"] == "The owner's new wording"
     changed = [c.field for c in response.context["conflict"].changes]
     assert "title" in changed
     assert "expected_volume" in changed  # form_data changed it too
@@ -163,8 +168,9 @@ def test_archive_hides_it_from_the_default_list_and_restore_brings_it_back(world
     owner.post(reverse("projects:archive", args=[world.proposal.pk]))
     world.proposal.refresh_from_db()
     assert world.proposal.status == "archived"
-    assert "Route support tickets" not in owner.get(reverse("projects:list")).content.decode()
-    assert "Route support tickets" in owner.get(reverse("projects:list") + "?status=archived").content.decode()
+    assert not parse(owner.get(reverse("projects:list"))).shows("Route support tickets")
+    archived = parse(owner.get(reverse("projects:list") + "?status=archived")).table("#results table")
+    assert [row["Title"] for row in archived] == ["Route support tickets"]
     owner.post(reverse("projects:archive", args=[world.proposal.pk]))
     world.proposal.refresh_from_db()
     assert world.proposal.status == "draft"
@@ -181,7 +187,7 @@ def test_a_post_without_csrf_token_is_refused_with_403(world):
     client.force_login(world.member)
     response = client.post(reverse("projects:create"), form_data())
     assert response.status_code == 403
-    assert "This form has expired" in response.content.decode()
+    assert parse(response).text("main h1") == "This form has expired"
 
 
 def test_a_restored_draft_keeps_the_version_it_started_from(world):

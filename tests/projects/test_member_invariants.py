@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role
+from accounts.services import MembershipChangeError, membership_remove, membership_set_role
 from projects.models import Visibility
-from projects.services import MembershipChangeError, membership_remove, membership_set_role, proposal_grant_access
+from projects.services import proposal_grant_access
 from tests.concurrency import Holder, at_once, in_thread, require_postgresql, still_waiting
 from tests.conftest import membership
 from tests.factories import MembershipFactory

@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from projects.models import AuditEntry, Outcome, OutcomeStatus, Proposal, Visibility
-from projects.portfolio import outcome_allowed
+from audit.models import AuditEntry
+from projects.models import Outcome, OutcomeStatus, Proposal, Visibility
+from projects.outcomes import outcome_allowed
+from tests.html import parse
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ def test_it_is_refused_before_approval_with_a_message(world, status):
     client = world.client_for(world.owner)
     response = client.get(url(world.proposal))
     assert response.status_code == 409
-    assert "only once the proposal is approved" in response.content.decode()
+    assert "only once the proposal is approved" in parse(response).text("main .alert.error")
     assert client.post(url(world.proposal), LAUNCHED).status_code == 409
     assert not Outcome.objects.exists()
 
@@ -114,10 +116,10 @@ def test_launched_needs_a_yes_or_no_and_abandoned_needs_a_reason(world, approved
     client = world.client_for(world.owner)
     response = client.post(url(approved), {**LAUNCHED, "target_met": ""})
     assert response.status_code == 400
-    assert "met its target" in response.content.decode()
+    assert "met its target" in parse(response).text("#id_target_met_error")
     response = client.post(url(approved), {"status": "abandoned", "notes": "  "})
     assert response.status_code == 400
-    assert "why the project was abandoned" in response.content.decode()
+    assert "why the project was abandoned" in parse(response).text("#id_notes_error")
     assert not Outcome.objects.exists()
     assert client.post(url(approved), {"status": "abandoned", "notes": "No labels"}).status_code == 302
     outcome = Outcome.objects.get(proposal=approved)
@@ -145,14 +147,14 @@ def test_bad_input_is_a_400_not_a_500(world, approved, data):
 
 
 def test_the_proposal_page_links_to_the_outcome_once_approved(world, approved):
-    html = world.client_for(world.owner).get(reverse("projects:detail", args=[approved.pk])).content.decode()
-    assert url(approved) in html
+    def page(user):
+        return parse(world.client_for(user).get(reverse("projects:detail", args=[approved.pk])))
+
+    assert url(approved) in page(world.owner).hrefs()
     # Not for those who may not record it, nor before approval.
-    html = world.client_for(world.member).get(reverse("projects:detail", args=[approved.pk])).content.decode()
-    assert url(approved) not in html
+    assert not page(world.member).shows(url(approved))
     Proposal.objects.filter(pk=approved.pk).update(status="draft")
-    html = world.client_for(world.owner).get(reverse("projects:detail", args=[approved.pk])).content.decode()
-    assert url(approved) not in html
+    assert not page(world.owner).shows(url(approved))
 
 
 def test_outcome_status_values_match_the_form(world):

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind
-from projects.models import AuditEntry, Proposal
-from projects.portfolio import (
+from audit.models import AuditEntry
+from projects.models import Proposal
+from projects.staleness import (
     STALE_AGE,
     STALE_INPUTS,
     STALE_QUESTIONNAIRE,
@@ -20,6 +21,7 @@ from projects.portfolio import (
 )
 from projects.tasks import send_stale_reminders
 from tests.factories import ProposalFactory
+from tests.html import parse
 
 NOW = timezone.now()
 CUTOFF = NOW - timedelta(days=180)
@@ -82,24 +84,24 @@ def test_the_proposal_page_shows_the_flags(world):
     Proposal.objects.filter(pk=world.proposal.pk).update(
         assessed_at=NOW - timedelta(days=365), questionnaire_outdated=True
     )
-    html = world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk])).content.decode()
-    assert "Assessment too old" in html
-    assert "Questionnaire changed since" in html
-    assert "Changed since the last report" not in html
+    page = parse(world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk])))
+    assert page.texts(".stale-flags .flag") == ["Assessment too old", "Questionnaire changed since"]
+    assert not page.shows("Changed since the last report")
 
 
 def test_a_fresh_proposal_page_shows_no_flags(world):
-    html = world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk])).content.decode()
-    assert "may be out of date" not in html
+    page = parse(world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk])))
+    assert not page.has(".stale-card")
+    assert not page.shows("may be out of date")
 
 
 def test_the_age_follows_the_organisations_setting(world):
     Proposal.objects.filter(pk=world.proposal.pk).update(assessed_at=NOW - timedelta(days=40))
     url = reverse("projects:detail", args=[world.proposal.pk])
-    assert "Assessment too old" not in world.client_for(world.member).get(url).content.decode()
+    assert not parse(world.client_for(world.member).get(url)).shows("Assessment too old")
     world.org.assessment_max_age_days = 30
     world.org.save()
-    assert "Assessment too old" in world.client_for(world.member).get(url).content.decode()
+    assert parse(world.client_for(world.member).get(url)).texts(".stale-flags .flag") == ["Assessment too old"]
 
 
 # --- the setting --------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.urls import reverse
 from accounts.services import invitation_create
 from reports.pdf import render_pdf
 from tests.conftest import REQUIRE_SERVICES
-from tests.html import Page
+from tests.html import Page, parse
 from tests.security.conftest import BREAKOUT, PAYLOAD, SCRIPT, SCRIPT_URL, TEMPLATE
 
 # Where each page shows the payload at least this often: the organisation's name in the top bar
@@ -156,7 +156,7 @@ def test_the_pdf_shows_the_text_literally(hostile, tmp_path):
 @pytest.mark.parametrize("target", [SCRIPT_URL, "https://evil.example/", "//evil.example/", PAYLOAD])
 def test_sign_in_never_follows_a_foreign_or_script_next(world, target):
     client = Client()
-    page = Page(client.get(reverse("login"), {"next": target}).content.decode())
+    page = parse(client.get(reverse("login"), {"next": target}))
     assert not page.script_problems()
     response = client.post(
         reverse("login") + "?next=x", {"username": "member@acme.test", "password": "password-for-tests", "next": target}

@@ -2,8 +2,8 @@
 web's sign-in and the admin's alike; the counts hold with Redis down and under parallel attempts.
 
 The counts are rows in the database (accounts.ThrottleCount), rolled back after each test. Time is
-the test's to move: the `clock` fixture stops it (time-machine) and `clock.shift` moves it on, and
-`Throttle.take` is given `now`.
+the test's to move: the `clock` fixture (tests/conftest.py) stops it and `clock.shift` moves it on,
+and `Throttle.take` is given `now`.
 """
 
 import threading
@@ -58,14 +58,8 @@ def signed_in(response) -> bool:
 
 
 def alert_text(response) -> str:
-    return parse(response).text()
-
-
-@pytest.fixture
-def clock(time_machine):
-    """The clock, stopped: only `clock.shift(seconds)` makes time pass."""
-    time_machine.move_to(timezone.now(), tick=False)
-    return time_machine
+    """What the page's error messages say: ours are alerts, the admin's an error note."""
+    return " ".join(parse(response).texts("[role=alert], .errornote"))
 
 
 def test_the_sixth_attempt_is_refused_even_with_the_right_password(person):

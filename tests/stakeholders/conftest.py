@@ -1,13 +1,44 @@
-"""The review scenario shared by the review tests (test_review.py, test_review_blockers.py)."""
+"""Stakeholders shared by the tests of this folder: the organisation's roles, a product owner from
+outside and an ML engineer who is a member (test_views.py, test_api.py), and the review scenario
+(test_review.py, test_review_blockers.py)."""
 
 import pytest
 from django.urls import reverse
 
 from accounts.models import Role
 from stakeholders.models import Requirement, Stakeholder
-from stakeholders.services import stake_roles
+from stakeholders.services import stake_roles, stakeholder_add
 from tests.factories import MembershipFactory
 from tests.html import parse
+
+
+def link(stakeholder, raw):
+    """The requirements link emailed to a stakeholder, as the views build it."""
+    return f"http://testserver/requirements/{raw}/"
+
+
+@pytest.fixture
+def roles(world):
+    return {r.key: r for r in stake_roles(organisation=world.org)}
+
+
+@pytest.fixture
+def product(world, roles):
+    return stakeholder_add(
+        proposal=world.proposal,
+        role=roles["product"],
+        by=world.owner,
+        link_url=link,
+        name="Pat Product",
+        email="pat@example.test",
+    )
+
+
+@pytest.fixture
+def engineer(world, roles):
+    return stakeholder_add(
+        proposal=world.proposal, role=roles["ml_engineering"], by=world.owner, link_url=link, user=world.member
+    )
 
 
 class Review:

@@ -1,4 +1,4 @@
-"""Stakeholders, their requirements and conflicts over the JSON API (suitability.api): tokens scope
+"""Stakeholders, their requirements and conflicts over the JSON API (stakeholders.api): tokens scope
 every call, the owner or an admin writes, any member reads."""
 
 import re
@@ -9,36 +9,8 @@ from django.test import Client
 
 from projects.models import Proposal, Visibility
 from stakeholders.models import Conflict, ConflictEvent, ConflictStatus, Objective, Requirement, Stakeholder
-from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
+from stakeholders.services import requirements_replace
 from tests.factories import ProposalFactory
-
-
-def link(stakeholder, raw):
-    return f"http://testserver/requirements/{raw}/"
-
-
-@pytest.fixture
-def roles(world):
-    return {r.key: r for r in stake_roles(organisation=world.org)}
-
-
-@pytest.fixture
-def product(world, roles):
-    return stakeholder_add(
-        proposal=world.proposal,
-        role=roles["product"],
-        by=world.owner,
-        link_url=link,
-        name="Pat Product",
-        email="pat@example.test",
-    )
-
-
-@pytest.fixture
-def engineer(world, roles):
-    return stakeholder_add(
-        proposal=world.proposal, role=roles["ml_engineering"], by=world.owner, link_url=link, user=world.member
-    )
 
 
 def must_run_on(stakeholder, where: str) -> None:

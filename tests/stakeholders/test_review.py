@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ApiToken, Notification, NotificationKind, Role
+from audit.models import AuditEntry
 from projects import workflow
-from projects.models import AuditEntry
 from stakeholders.models import Decision, SignOff
 from stakeholders.services import stake_roles
 from tests.conftest import membership

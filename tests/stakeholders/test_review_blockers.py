@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken
+from audit.models import AuditEntry
 from projects import workflow
-from projects.models import AuditEntry, Proposal
+from projects.models import Proposal
 from stakeholders.models import Conflict, ConflictStatus, Requirement, Severity, SignOff
 from stakeholders.review import approval_blockers
 from tests.conftest import membership, session_queries

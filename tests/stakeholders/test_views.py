@@ -1,6 +1,7 @@
 """Stakeholders of a proposal: adding and inviting, the matrix, inline edits, conflicts, tenancy."""
 
 import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -8,37 +9,10 @@ from django.urls import reverse
 
 from questionnaires.versions import sync_from_files
 from stakeholders.models import Conflict, ConflictStatus, Requirement, Stakeholder
-from stakeholders.services import requirement_save, stake_roles, stakeholder_add
+from stakeholders.services import requirement_save, stakeholder_add
 from tests.conftest import session_queries
 from tests.html import parse
-
-
-def link(stakeholder, raw):
-    return f"http://testserver/requirements/{raw}/"
-
-
-@pytest.fixture
-def roles(world):
-    return {r.key: r for r in stake_roles(organisation=world.org)}
-
-
-@pytest.fixture
-def product(world, roles):
-    return stakeholder_add(
-        proposal=world.proposal,
-        role=roles["product"],
-        by=world.owner,
-        link_url=link,
-        name="Pat Product",
-        email="pat@example.test",
-    )
-
-
-@pytest.fixture
-def engineer(world, roles):
-    return stakeholder_add(
-        proposal=world.proposal, role=roles["ml_engineering"], by=world.owner, link_url=link, user=world.member
-    )
+from tests.stakeholders.conftest import link
 
 
 def test_the_owner_adds_an_outside_stakeholder_who_gets_a_link(world, roles, django_capture_on_commit_callbacks):

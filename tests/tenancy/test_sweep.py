@@ -19,7 +19,7 @@ Who is tried, for each route and method (GET and POST for pages, the declared me
   id (assessment, stakeholder, conflict, comment, report...): 404, so a child is never fetched by
   its id alone.
 - hidden: a plain Acme member given the id of a private proposal they are not shared with
-  (projects.selectors.visible_to): 404, like an outsider, before any role check.
+  (projects.access.visible_to): 404, like an outsider, before any role check.
 
 To add a route: add a row to WEB (or API) naming, for each URL parameter, the key of the object
 in `objects` (see _populate) and the expected answers; the helpers `anyone`, `owner`, `admin`,
@@ -51,7 +51,7 @@ from reports.services import report_request, report_run
 from stakeholders.models import StakeRole
 from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
 from suitability.services import answers_put, assessment_complete, assessment_start
-from tests.factories import MembershipFactory, OrganisationFactory, ProposalFactory
+from tests.factories import PEOPLE, MembershipFactory, OrganisationFactory, ProposalFactory
 from tests.typical_answers import typical_answers
 
 # Text put into every Acme (and Globex) object a page could show, so a response that leaks one is
@@ -355,30 +355,6 @@ class SweepWorld:
         return {key: value if key in PARENTS else self.globex[key] for key, value in self.acme.items()}
 
 
-def _requirement(dimension: str, op: str, value: Any, unit: str = "", weight: int = 3) -> dict[str, Any]:
-    return {
-        "dimension": dimension,
-        "op": op,
-        "value": value,
-        "unit": unit,
-        "metric": "",
-        "must_have": False,
-        "weight": weight,
-    }
-
-
-# Dana and Sam contradict each other on freshness: the detector records a conflict.
-STAKEHOLDERS = [
-    (
-        "Pat Product",
-        "product",
-        [_requirement("latency", "<=", 200.0, "ms"), _requirement("cost", "<=", 2000, "per_month")],
-    ),
-    ("Dana Platform", "ml_platform", [_requirement("freshness", ">=", 30, "days")]),
-    ("Sam User", "end_users", [_requirement("freshness", "<=", 7, "days", weight=2)]),
-]
-
-
 def _populate(org, people: dict[str, User], *, secret: str) -> dict[str, Any]:
     """One of every kind of object in `org`, each carrying `secret` where a page could show it."""
     owner_ = people["owner"]
@@ -395,7 +371,9 @@ def _populate(org, people: dict[str, User], *, secret: str) -> dict[str, Any]:
     )
     roles = {role.key: role for role in stake_roles(organisation=org)}
     stakeholders = []
-    for name, role, requirements in STAKEHOLDERS:
+    # The report scenario's people (tests/factories.py): Dana and Sam contradict each other on
+    # freshness, so the detector records a conflict.
+    for name, role, requirements in PEOPLE:
         stakeholder = stakeholder_add(
             proposal=proposal,
             role=roles[role],

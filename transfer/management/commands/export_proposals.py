@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Organisation
-from transfer.core import export_organisation
+from transfer.export import export_organisation
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Membership, Organisation, Role, User
-from transfer.core import ImportRejected, import_proposals, load_document
+from transfer.document import ImportRejected, load_document
+from transfer.write import import_proposals
 
 # A file with thousands of bad rows would otherwise print thousands of lines; the first ones
 # show what is wrong, and the count says how much.

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from suitability import decision_quality
-from suitability.case_library import CASES_DIR, run_cases
+from transfer.case_library import CASES_DIR, run_cases
 
 
 class Command(BaseCommand):

@@ -1,5 +1,8 @@
 """The audit trail: one function writes it, every app's services call it.
 
+It imports no app of ours (the organisation, proposal and actor are typed as Django's own
+classes), so every app, accounts included, may record into it.
+
 Entries are append-only (AuditEntry.save refuses updates). Values are stored as JSON-ready data;
 `changed_fields` keeps only what differs, so an entry shows the change and not the whole object.
 """
@@ -8,10 +11,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Model
 
-from accounts.models import Organisation, User
-from projects.models import AuditEntry, Proposal
+from audit.models import AuditEntry
 
 
 def _plain(value: Any) -> Any:
@@ -39,12 +42,12 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any] | None) 
 
 def audit_record(
     *,
-    organisation: Organisation,
+    organisation: Model,
     action: str,
     obj: Model | None = None,
     object_type: str = "",
-    proposal: Proposal | None = None,
-    actor: User | None = None,
+    proposal: Model | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
     actor_label: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,

@@ -18,7 +18,8 @@ from accounts.models import Membership, Organisation, Role, User
 from questionnaires.models import Assessment
 from questionnaires.versions import sync_from_files
 from suitability import decision_quality
-from transfer.core import ImportRejected, import_proposals, parse_document
+from transfer.document import ImportRejected, parse_document
+from transfer.write import import_proposals
 
 CASES_DIR = Path(settings.BASE_DIR) / "docs" / "cases"
 
