@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     # Django label "assessments": the questionnaire app kept the label of the app it grew out of,
     # so its tables, migrations and content types did not move (docs/architecture.md).
     "questionnaires",
+    # The EU AI Act triage: its screening is an assessment of the `eu_ai_act` questionnaire.
+    "regulation",
     "stakeholders",
     "suitability",
     "reports",

@@ -54,6 +54,7 @@ urlpatterns = [
     path("proposals/", include("projects.urls")),
     path("proposals/<int:pk>/assessment/", include("suitability.urls")),
     path("proposals/<int:pk>/stakeholders/", include("stakeholders.urls")),
+    path("proposals/<int:pk>/ai-act/", include("regulation.urls")),
     path("proposals/<int:pk>/reports/", include("reports.urls")),
     path("proposals/<int:pk>/review/", review_view, name="review"),
     path("review-policy/", review_policy_view, name="review_policy"),

@@ -36,10 +36,34 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+PROHIBITED = "prohibited"  # the EU AI Act triage's tier for a banned practice (regulation/engine.py)
+
+
+def effective_verdict(verdict: str | None, ai_act_tier: str | None) -> str | None:
+    """The verdict the decision goes by: "not_a_fit" when the EU AI Act triage finds the use
+    prohibited, whatever ML could do; the suitability verdict otherwise (docs/methodology.md §12.12).
+
+    The suitability result itself stays what the engine said of ML: the triage can change after the
+    assessment was completed, and back again, so the two are joined here rather than frozen there.
+    """
+    return "not_a_fit" if ai_act_tier == PROHIBITED else verdict
+
+
 def verdict_clause(
-    verdict: str | None, *, gates: Sequence[str] = (), blockers: Sequence[str] = (), held_back: Sequence[str] = ()
+    verdict: str | None,
+    *,
+    gates: Sequence[str] = (),
+    blockers: Sequence[str] = (),
+    held_back: Sequence[str] = (),
+    prohibited_by: str = "",
 ) -> str:
-    """The suitability half: 'ML fits, with two caveats (costly mistakes and personal data)'."""
+    """The suitability half: 'ML fits, with two caveats (costly mistakes and personal data)'.
+
+    `prohibited_by`: the articles, when the EU AI Act triage finds the use prohibited; it decides
+    the clause whatever the verdict (docs/methodology.md §12.12).
+    """
+    if prohibited_by:
+        return f"not a fit: the EU AI Act triage finds this use prohibited ({prohibited_by})"
     if not verdict:
         return "ML suitability is not assessed yet"
     if verdict == "not_a_fit":
@@ -78,6 +102,9 @@ def decision_sentence(
     blockers: Sequence[str] = (),
     held_back: Sequence[str] = (),
     report: ReportGist | None = None,
+    prohibited_by: str = "",
 ) -> str:
     """One sentence: the verdict and what holds it back, then what the report found."""
-    return f"{verdict_clause(verdict, gates=gates, blockers=blockers, held_back=held_back)}; {report_clause(report)}."
+    clause = verdict_clause(verdict, gates=gates, blockers=blockers, held_back=held_back, prohibited_by=prohibited_by)
+    clause = clause[:1].upper() + clause[1:]
+    return f"{clause}; {report_clause(report)}."

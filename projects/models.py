@@ -4,7 +4,7 @@ from django.db import models
 
 from accounts.models import Organisation, Team
 from projects import workflow
-from projects.decision import ReportGist, decision_sentence
+from projects.decision import PROHIBITED, ReportGist, decision_sentence, effective_verdict
 
 
 class ProposalStatus(models.TextChoices):
@@ -145,6 +145,14 @@ class Proposal(models.Model):
     # The newest report's conclusion for the one-sentence decision: {"lead": label or None,
     # "lead_is_ml": bool, "relax": [...]}; empty for a report made before it was recorded.
     latest_report_gist = models.JSONField(default=dict, blank=True)
+    # The EU AI Act triage (regulation app), written through projects.services.proposal_set_ai_act:
+    # its tier ("" until the triage's required questions are answered; prohibited, high_risk,
+    # transparency or minimal), the articles that decided it ("Article 5(1)(c)"), and how many
+    # duties of its checklist are not yet ticked done. Lists, the decision sentence and the review
+    # read these, so none of them needs the regulation app.
+    ai_act_tier = models.CharField(max_length=20, blank=True)
+    ai_act_articles = models.CharField(max_length=300, blank=True)
+    ai_act_open_obligations = models.PositiveIntegerField(default=0)
     # Review: each submission opens a new round; sign-offs count only in the current round.
     review_round = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -187,6 +195,7 @@ class Proposal(models.Model):
                     "suitability_verdict",
                     "suitability_fraction",
                     "suitability_blocked",
+                    "ai_act_tier",
                     "estimated_value",
                     "assessed_at",
                     "questionnaire_outdated",
@@ -206,9 +215,30 @@ class Proposal(models.Model):
         "not_a_fit": "Not a fit for ML (yet)",
     }
 
+    AI_ACT_LABELS = {
+        "prohibited": "Prohibited",
+        "high_risk": "High-risk",
+        "transparency": "Transparency duties",
+        "minimal": "Minimal risk",
+    }
+
     @property
     def suitability_label(self) -> str:
         return self.SUITABILITY_LABELS.get(self.suitability_verdict, "Not assessed")
+
+    @property
+    def decision_verdict(self) -> str:
+        """The verdict the decision goes by: not a fit when the EU AI Act triage finds the use
+        prohibited (projects.decision.effective_verdict), the suitability verdict otherwise."""
+        return effective_verdict(self.suitability_verdict, self.ai_act_tier) or ""
+
+    @property
+    def ai_act_prohibited(self) -> bool:
+        return self.ai_act_tier == PROHIBITED
+
+    @property
+    def ai_act_label(self) -> str:
+        return self.AI_ACT_LABELS.get(self.ai_act_tier, "Not triaged")
 
     @property
     def decision_summary(self) -> str:
@@ -230,6 +260,7 @@ class Proposal(models.Model):
             blockers=reasons.get("blockers", []),
             held_back=reasons.get("held_back", []),
             report=report,
+            prohibited_by=(self.ai_act_articles or "Article 5") if self.ai_act_prohibited else "",
         )
 
     @property

@@ -285,6 +285,32 @@ def proposal_set_suitability(
     proposal.suitability_facts = facts
 
 
+def proposal_set_ai_act(*, proposal: Proposal, tier: str, articles: str, open_obligations: int) -> bool:
+    """Record the EU AI Act triage on the proposal (called by the regulation app): its tier ("" while
+    the triage is unfinished), the articles that decided it, and the duties not yet ticked done.
+
+    Returns whether anything changed. A change of tier changes what a trade-off report reads (its
+    regulatory gates) and who must sign off, so it marks the inputs changed; the checklist count
+    alone does not. No version bump, as for the suitability summary: derived data.
+    """
+    articles = articles[: Proposal._meta.get_field("ai_act_articles").max_length]
+    before = (proposal.ai_act_tier, proposal.ai_act_articles, proposal.ai_act_open_obligations)
+    after = (tier, articles, open_obligations)
+    if before == after:
+        return False
+    changes: dict[str, Any] = {
+        "ai_act_tier": tier,
+        "ai_act_articles": articles,
+        "ai_act_open_obligations": open_obligations,
+    }
+    if before[:2] != after[:2]:
+        changes["inputs_changed_at"] = timezone.now()
+    Proposal.objects.filter(pk=proposal.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(proposal, name, value)
+    return True
+
+
 def proposals_mark_questionnaire_outdated(*, organisation_ids: list[int] | None, proposal_ids: list[int]) -> int:
     """Flag proposals whose assessment used a questionnaire version that has since been replaced."""
     qs = Proposal.objects.filter(pk__in=proposal_ids)

@@ -21,7 +21,7 @@ from questionnaires.engine import (
 )
 from questionnaires.engine.schema import Question, Section
 from questionnaires.models import Answer, Assessment, QuestionnaireVersion
-from questionnaires.versions import engine_questionnaire
+from questionnaires.versions import SUITABILITY_KEY, engine_questionnaire
 
 
 class AssessmentError(Exception):
@@ -71,7 +71,11 @@ def answers_counted(assessment: Assessment) -> dict[str, Any]:
 
 def answers_kind(assessment: Assessment) -> str:
     """How the audit trail names an assessment's answers."""
-    return "stakeholder answers" if assessment.stakeholder_id else "suitability answers"
+    if assessment.stakeholder_id:
+        return "stakeholder answers"
+    if assessment.questionnaire.key == SUITABILITY_KEY:
+        return "suitability answers"
+    return f"{assessment.questionnaire.title} answers"
 
 
 @transaction.atomic

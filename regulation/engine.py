@@ -326,6 +326,7 @@ class Finding:
     applies_from: dt.date
     in_effect: bool  # applies_from is on or before the triage's date
     methodology: str
+    applies_from_source: str = ""  # the legal source of that date (the rules file's dated entry)
 
 
 @dataclass(frozen=True)
@@ -353,6 +354,8 @@ class ObligationItem:
     depends_on: tuple[str, ...]
     note: str
     methodology: str
+    applies_from_source: str = ""  # the legal source of that date (the rules file's dated entry)
+    applies_from_label: str = ""  # what applies from that date, in words
 
 
 @dataclass(frozen=True)
@@ -487,12 +490,12 @@ def _evaluate(condition: Condition, answers: Mapping[str, object], facts: _Facts
     )
 
 
-def _date(choices: tuple[DateChoice, ...], rules: Rules, answers: Mapping[str, object], facts: _Facts) -> dt.date:
+def _date(choices: tuple[DateChoice, ...], rules: Rules, answers: Mapping[str, object], facts: _Facts) -> DatedEntry:
     # The last choice has no condition and is the earlier date, so an undecided condition falls
     # through to it: a "don't know" never postpones a duty.
     for choice in choices:
         if choice.when is None or _evaluate(choice.when, answers, facts).value is True:
-            return rules.dates.entries[choice.date].date
+            return rules.dates.entries[choice.date]
     raise AssertionError("the loader guarantees a last choice without a condition")
 
 
@@ -633,7 +636,8 @@ def _exemption_outcome(exemption: Exemption, status: str) -> ExemptionOutcome:
 
 
 def _finding(rules: Rules, rule: Rule, answers: Mapping[str, object], facts: _Facts, today: dt.date) -> Finding:
-    applies_from = _date(rule.applies_from, rules, answers, facts)
+    entry = _date(rule.applies_from, rules, answers, facts)
+    applies_from = entry.date
     return Finding(
         rule=rule.key,
         route=rule.route,
@@ -644,6 +648,7 @@ def _finding(rules: Rules, rule: Rule, answers: Mapping[str, object], facts: _Fa
         applies_from=applies_from,
         in_effect=applies_from <= today,
         methodology=rule.methodology,
+        applies_from_source=entry.source,
     )
 
 
@@ -658,7 +663,8 @@ def _obligations(
             continue
         if truth.value is None:
             undecided[obligation.key] = truth
-        applies_from = _date(obligation.applies_from, rules, answers, facts)
+        entry = _date(obligation.applies_from, rules, answers, facts)
+        applies_from = entry.date
         items.append(
             ObligationItem(
                 key=obligation.key,
@@ -672,6 +678,8 @@ def _obligations(
                 depends_on=tuple(q for q in rules.question_order if q in truth.dont_know | truth.unanswered),
                 note=obligation.note,
                 methodology=obligation.methodology,
+                applies_from_source=entry.source,
+                applies_from_label=entry.label,
             )
         )
     return tuple(items), undecided

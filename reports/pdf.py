@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from projects.models import Proposal
 from questionnaires.models import Assessment
-from questionnaires.versions import engine_questionnaire
+from questionnaires.versions import SUITABILITY_KEY, engine_questionnaire
 from reports import pdf_svg_text
 from reports.models import Report
 from reports.present import charts_for, present, report_decision
@@ -26,7 +26,9 @@ def _suitability(report: Report) -> dict[str, Any] | None:
     frozen = report.inputs.get("suitability") or {}
     # The assessment the report froze, by id (reports made before ids were frozen: the latest
     # with the same verdict).
-    candidates = Assessment.objects.filter(proposal=report.proposal, stakeholder__isnull=True)
+    candidates = Assessment.objects.filter(
+        proposal=report.proposal, stakeholder__isnull=True, questionnaire__key=SUITABILITY_KEY
+    )
     if frozen.get("assessment_id"):
         candidates = candidates.filter(pk=frozen["assessment_id"])
     else:

@@ -20,7 +20,7 @@ from questionnaires.engine import Questionnaire, missing_required
 from questionnaires.engine.schema import Section
 from questionnaires.models import Assessment, QuestionnaireVersion
 from questionnaires.services import AssessmentError, answers_of, assessment_move_to, visible_sections
-from questionnaires.versions import engine_questionnaire, latest_version
+from questionnaires.versions import SUITABILITY_KEY, engine_questionnaire, latest_version
 from questionnaires.wizard import QuestionView, save_posted_answers
 from suitability.services import (
     assessment_complete,
@@ -35,7 +35,8 @@ def _get_assessment(request: HttpRequest, pk: int, aid: int, *, write: bool = Fa
     proposal = get_proposal_for_member(request, pk, write=write)
     assessment = get_object_for_member(
         request,
-        Assessment.objects.filter(stakeholder__isnull=True)
+        # The suitability questionnaire's only: the EU AI Act triage is the proposal's too.
+        Assessment.objects.filter(stakeholder__isnull=True, questionnaire__key=SUITABILITY_KEY)
         .select_related("questionnaire")
         .defer("questionnaire__definition"),
         proposal=proposal,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Organisation
 from projects.models import EDITABLE_FIELDS, Proposal
 from questionnaires.models import Answer, Assessment, AssessmentStatus
+from questionnaires.versions import SUITABILITY_KEY
 from stakeholders.models import Conflict, ConflictKind, Objective, Requirement, Severity, Stakeholder
 from transfer.document import FORMAT, FORMAT_VERSION, portable_fingerprint, portable_refs
 
@@ -29,7 +30,7 @@ def export_organisation(*, organisation: Organisation) -> dict[str, Any]:
     # made once for all proposals; a proposal with several completed rounds fetches them all and
     # keeps the first, which is cheaper than one query per proposal.
     newest_first = (
-        Assessment.objects.filter(stakeholder__isnull=True)
+        Assessment.objects.filter(stakeholder__isnull=True, questionnaire__key=SUITABILITY_KEY)
         .exclude(status=AssessmentStatus.SUPERSEDED)
         .select_related("questionnaire")
         .defer("questionnaire__definition")

@@ -626,7 +626,8 @@ def test_the_rules_survive_a_round_trip_through_json_storage():
 
 
 def test_the_engine_imports_no_django():
-    for path in (ROOT / "regulation").rglob("*.py"):
+    # The engine only: the app around it (services, views) is Django's (import-linter checks both).
+    for path in [ROOT / "regulation" / "engine.py"]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         modules += [alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names]

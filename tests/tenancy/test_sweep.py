@@ -46,12 +46,14 @@ from accounts.tenancy import SESSION_KEY, member_required
 from projects.comments import comment_add
 from projects.models import Outcome, OutcomeStatus, Proposal, ProposalRevision, ProposalStatus, Visibility
 from questionnaires.versions import sync_from_files
+from regulation.services import screening_save, screening_start
 from reports.models import Report, ReportStatus
 from reports.services import report_request, report_run
 from stakeholders.models import StakeRole
 from stakeholders.services import requirements_replace, stake_roles, stakeholder_add
 from suitability.services import answers_put, assessment_complete, assessment_start
 from tests.factories import PEOPLE, MembershipFactory, OrganisationFactory, ProposalFactory
+from tests.regulation.answers import CV_SCREENING
 from tests.typical_answers import typical_answers
 
 # Text put into every Acme (and Globex) object a page could show, so a response that leaks one is
@@ -228,6 +230,18 @@ WEB: dict[str, Route] = {
     # The emailed link: the token is the credential (no account needed), but a member of another
     # organisation who is not the addressee is refused.
     "requirements_link": Route({"token": "link_token"}, get=anyone(200), post=anyone(302)),
+    # the EU AI Act triage: any member who can see the proposal reads it; its owner (or an admin)
+    # answers it and ticks its duties
+    "regulation:home": Route(P, get=anyone(302), post=anyone(302)),  # to the result
+    "regulation:start": Route(P, get=refused(), post=owner(302)),
+    "regulation:questions": Route(P, get=owner(200), post=owner(302)),  # nothing posted: to the result
+    "regulation:result": Route(P, get=anyone(200), post=anyone(200)),
+    "regulation:tick": Route(
+        {"pk": "proposal", "key": "duty"},
+        get=refused(),
+        post=owner(302),
+        data={"done": "on", "evidence": "Risk register RM-12."},
+    ),
     # trade-off reports: any member who can see the proposal may ask for, retry and read them
     "reports:list": Route(P, get=anyone(200), post=anyone(302)),
     "reports:detail": Route(REPORT, get=anyone(200), post=anyone(200)),
@@ -291,6 +305,7 @@ PARENTS = {
     "proposal_version",
     "section",
     "dimension",
+    "duty",  # a duty's key in the rules file, the same in every organisation
 }
 
 
@@ -384,6 +399,9 @@ def _populate(org, people: dict[str, User], *, secret: str) -> dict[str, Any]:
         )
         requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=[], by=owner_)
         stakeholders.append(stakeholder)
+    screening = screening_start(proposal=proposal, by=owner_)
+    screening.proposal = proposal
+    screening_save(assessment=screening, raw={**CV_SCREENING, "intended_purpose": f"{secret} CVs"}, by=owner_)
     proposal.refresh_from_db()
     conflict = proposal.conflicts.get(kind="contradictory_targets")
     comment = comment_add(proposal=proposal, author=owner_, body=f"{secret} a comment").comment
@@ -432,6 +450,7 @@ def _populate(org, people: dict[str, User], *, secret: str) -> dict[str, Any]:
         "section": open_assessment.current_section,
         "approved_proposal": approved.pk,
         "dimension": "latency",
+        "duty": "risk_management",
         "notification": Notification.objects.get(user=people["member"], event_key=f"sweep:{org.pk}").pk,
         "stake_role": StakeRole.objects.filter(organisation=org, signoff_required=False).first().pk,
         "membership": member_membership.pk,

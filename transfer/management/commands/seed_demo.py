@@ -20,7 +20,7 @@ from projects.models import Outcome, OutcomeStatus, Proposal, ProposalRevision, 
 from projects.services import proposal_create
 from questionnaires.engine.schema import QUESTIONNAIRES_DIR
 from questionnaires.models import Answer
-from questionnaires.versions import sync_from_files
+from questionnaires.versions import SUITABILITY_KEY, sync_from_files
 from stakeholders.models import Stakeholder
 from stakeholders.review import review_act
 from stakeholders.services import requirements_replace, stake_roles
@@ -429,7 +429,7 @@ class Command(BaseCommand):
     def seed_assessment(self, organisation: Organisation, by: User) -> None:
         """The ticket router, assessed: a verdict to look at on the first visit."""
         proposal = organisation.proposals.get(title=DEMO_PROPOSALS[0]["title"])
-        if proposal.assessments.exists():
+        if proposal.assessments.filter(questionnaire__key=SUITABILITY_KEY).exists():
             return
         assessment = assessment_start(proposal=proposal, by=by)
         Answer.objects.bulk_create(
