@@ -30,12 +30,11 @@ def may_state_requirements(request: HttpRequest, proposal: Proposal, stakeholder
 
 
 def required_stakeholders(*, proposal: Proposal) -> list[Stakeholder]:
-    """The proposal's stakeholders whose role the organisation says must sign off."""
-    return list(
-        proposal.stakeholders.filter(role__signoff_required=True)
-        .select_related("role", "user")
-        .order_by("role__position", "name", "pk")
-    )
+    """The proposal's stakeholders whose role the organisation says must sign off: always, or for
+    the proposal's EU AI Act tier (StakeRole.required_for). One query: a proposal's stakeholders
+    are few, and the tiers a role is required for are read in Python."""
+    stakeholders = proposal.stakeholders.select_related("role", "user").order_by("role__position", "name", "pk")
+    return [s for s in stakeholders if s.role.required_for(proposal.ai_act_tier)]
 
 
 def may_review(*, user: Any, membership: Membership, required: list[Stakeholder]) -> bool:

@@ -19,6 +19,10 @@ DEFAULT_STAKE_ROLES = [
 # Who must sign off until an admin changes the review policy: the people who answer for the
 # product, for whether the model can be built and run, and for the risk.
 DEFAULT_SIGNOFF_ROLES = {"product", "ml_engineering", "legal"}
+# Who must sign off by the EU AI Act triage's tier (regulation app), whatever else the policy says:
+# legal for a use the triage finds prohibited or high-risk (docs/methodology.md §12.13). An admin
+# may tick other roles, or other tiers, on the review policy page.
+DEFAULT_TIER_SIGNOFFS = {"legal": ["prohibited", "high_risk"]}
 
 
 class StakeRole(models.Model):
@@ -29,6 +33,9 @@ class StakeRole(models.Model):
     # The organisation's review policy: a proposal is approved only once every one of its
     # stakeholders in a role marked here has approved it.
     signoff_required = models.BooleanField("must sign off", default=False)
+    # The same, for proposals whose EU AI Act tier (Proposal.ai_act_tier) is one of these: a
+    # list of tier keys (regulation.engine.TIERS). Read in Python, not in SQL: a role list is short.
+    signoff_tiers = models.JSONField("must sign off for these EU AI Act tiers", default=list, blank=True)
 
     class Meta:
         ordering = ["position", "label"]
@@ -36,6 +43,10 @@ class StakeRole(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def required_for(self, tier: str) -> bool:
+        """Whether this role must sign off a proposal in this EU AI Act tier ("" when not triaged)."""
+        return self.signoff_required or (bool(tier) and tier in (self.signoff_tiers or []))
 
 
 class Stakeholder(models.Model):

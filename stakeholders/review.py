@@ -45,9 +45,13 @@ ACKNOWLEDGEMENT_MAX = 1000
 class Blocker:
     """Something an approver must acknowledge, with a reason, before approving (approval_blockers)."""
 
-    key: str  # stable: "conflict:<id>", "no_feasible_approach", "report_stale", "not_a_fit", "no_requirements"
+    key: str  # stable: "conflict:<id>", "no_feasible_approach", "report_stale", "not_a_fit", "no_requirements",
+    # "ai_act_signoff:<role key>"
     label: str  # what it is and why it matters, in plain English
     url: str  # where to look
+    # A hard blocker cannot be acknowledged away: the proposal is not approved while it stands
+    # (the sign-off the EU AI Act tier requires, docs/methodology.md §12.13).
+    hard: bool = False
 
 
 class AcknowledgementsRefused(TransitionRefused):
@@ -79,12 +83,51 @@ class ReviewState:
 
 
 def missing_roles(*, proposal: Proposal) -> list[StakeRole]:
-    """Roles that must sign off but have no stakeholder on this proposal yet."""
-    return list(
-        StakeRole.objects.filter(organisation_id=proposal.organisation_id, signoff_required=True)
+    """Roles that must sign off (always, or for the proposal's EU AI Act tier) but have no
+    stakeholder on this proposal yet."""
+    roles = (
+        StakeRole.objects.filter(organisation_id=proposal.organisation_id)
         .exclude(stakeholders__proposal=proposal)
         .order_by("position", "label")
     )
+    return [role for role in roles if role.required_for(proposal.ai_act_tier)]
+
+
+def tier_signoff_blockers(*, proposal: Proposal) -> list[Blocker]:
+    """The sign-offs the proposal's EU AI Act tier requires and the current round does not have:
+    hard blockers, one per role (docs/methodology.md §12.13). None, and no query, for a proposal
+    the triage has not placed (or placed in a tier no role is required for)."""
+    tier = proposal.ai_act_tier
+    if not tier:
+        return []
+    roles = [
+        r
+        for r in StakeRole.objects.filter(organisation_id=proposal.organisation_id).order_by("position", "label")
+        if tier in (r.signoff_tiers or [])
+    ]
+    if not roles:
+        return []
+    approved = set(
+        SignOff.objects.filter(
+            proposal=proposal,
+            round=proposal.review_round,
+            decision=Decision.APPROVE,
+            stakeholder__role__in=roles,
+        ).values_list("stakeholder__role_id", flat=True)
+    )
+    label = proposal.AI_ACT_LABELS.get(tier, tier).lower()
+    articles = f" ({proposal.ai_act_articles})" if proposal.ai_act_articles else ""
+    return [
+        Blocker(
+            key=f"ai_act_signoff:{role.key}",
+            label=f"The EU AI Act triage puts this proposal in the {label} tier{articles}: it cannot be approved "
+            f"without the approval of {role.label}, and that approval is not in this round yet.",
+            url=reverse("stakeholders:list", kwargs={"pk": proposal.pk}),
+            hard=True,
+        )
+        for role in roles
+        if role.pk not in approved
+    ]
 
 
 def approval_blockers(*, proposal: Proposal) -> list[Blocker]:
@@ -126,7 +169,19 @@ def approval_blockers(*, proposal: Proposal) -> list[Blocker]:
                 url=reverse("reports:list", kwargs={"pk": pk}),
             )
         )
-    if proposal.suitability_verdict == "not_a_fit":
+    if proposal.ai_act_prohibited:
+        # The decision's verdict (projects.decision.effective_verdict): not a fit, with the article.
+        blockers.append(
+            Blocker(
+                key="not_a_fit",
+                label="The EU AI Act triage finds this use prohibited"
+                + (f" ({proposal.ai_act_articles})" if proposal.ai_act_articles else "")
+                + ", so it is not a fit whatever ML could do. Approving means approving that it is not built "
+                "for that use: say so, and have a lawyer confirm the triage.",
+                url=reverse("regulation:result", kwargs={"pk": pk}),
+            )
+        )
+    elif proposal.suitability_verdict == "not_a_fit":
         blockers.append(
             Blocker(
                 key="not_a_fit",
@@ -145,14 +200,16 @@ def approval_blockers(*, proposal: Proposal) -> list[Blocker]:
                 url=reverse("stakeholders:list", kwargs={"pk": pk}),
             )
         )
-    return blockers
+    return blockers + tier_signoff_blockers(proposal=proposal)
 
 
 def _acknowledged(*, blockers: list[Blocker], acknowledgements: Mapping[str, str]) -> list[dict[str, str]]:
     """Each blocker with the approver's reason, as a sign-off keeps them; AcknowledgementsRefused
     naming what is missing, blank, too long or not a blocker now."""
     # docs/methodology.md §9: an approval goes through only once every blocker is acknowledged,
-    # each with its own reason; nobody approves past a blocker without saying why.
+    # each with its own reason; nobody approves past a blocker without saying why. A hard blocker
+    # cannot be acknowledged: only the sign-off it names lifts it (_refuse_hard).
+    blockers = [b for b in blockers if not b.hard]
     current = {b.key for b in blockers}
     unknown = [key for key in acknowledgements if key not in current]
     if unknown:
@@ -175,6 +232,17 @@ def _acknowledged(*, blockers: list[Blocker], acknowledgements: Mapping[str, str
             + " ".join(f"({n}) {b.label}" for n, b in enumerate(too_long, start=1))
         )
     return [{"key": b.key, "label": b.label, "reason": reasons[b.key]} for b in blockers]
+
+
+def _refuse_hard(blockers: list[Blocker]) -> None:
+    """TransitionRefused while a hard blocker stands: the proposal is not approved past it."""
+    hard = [b for b in blockers if b.hard]
+    if hard:
+        raise TransitionRefused(
+            "This proposal cannot be approved yet. "
+            + " ".join(b.label for b in hard)
+            + " Name a stakeholder in that role on the stakeholders page if there is none; their approval lifts it."
+        )
 
 
 def review_state(*, proposal: Proposal, user: User | None = None, membership: Membership | None = None) -> ReviewState:
@@ -400,6 +468,9 @@ def _decide(proposal: Proposal, by: User, decision: str, reason: str, acknowledg
     elif decision == Decision.CHANGES:
         status = workflow.CHANGES_REQUESTED
     elif all(s.pk in approvals for s in required):
+        # Every required signer approved; the sign-off the EU AI Act tier requires must be among
+        # them (a tier reached after submission can require a role nobody holds yet).
+        _refuse_hard(tier_signoff_blockers(proposal=proposal))
         status = workflow.APPROVED
     else:
         status = workflow.IN_REVIEW
@@ -444,8 +515,11 @@ def _override(
 ) -> None:
     acknowledged = []
     if transition.action in APPROVING:
-        # An admin approving over the reviewers' heads sees the same blockers they would.
-        acknowledged = _acknowledged(blockers=approval_blockers(proposal=proposal), acknowledgements=acknowledgements)
+        # An admin approving over the reviewers' heads sees the same blockers they would, and no
+        # override lifts a hard one.
+        blockers = approval_blockers(proposal=proposal)
+        _refuse_hard(blockers)
+        acknowledged = _acknowledged(blockers=blockers, acknowledgements=acknowledgements)
     signoff = SignOff.objects.create(
         organisation=proposal.organisation,
         proposal=proposal,

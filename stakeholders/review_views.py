@@ -11,6 +11,8 @@ from audit.services import audit_record
 from projects import workflow
 from projects.access import get_proposal_for_member
 from projects.workflow import TransitionRefused
+from regulation.engine import TIERS
+from regulation.services import rules
 from stakeholders.models import StakeRole
 from stakeholders.review import review_act, review_state
 from stakeholders.services import stake_roles
@@ -59,8 +61,11 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "proposal": proposal,
         "review": state,
-        # Each current blocker with the reason typed for it, kept when the approval was refused.
-        "acknowledgement_fields": [(b, acknowledgements.get(b.key, "") if error else "") for b in state.blockers],
+        # Each current blocker with the reason typed for it, kept when the approval was refused;
+        # a hard one has no field: only the sign-off it names lifts it.
+        "acknowledgement_fields": [
+            (b, acknowledgements.get(b.key, "") if error else "") for b in state.blockers if not b.hard
+        ],
         "state_label": workflow.STATE_LABELS.get(proposal.status, proposal.status),
         "error": error,
         "posted_action": request.POST.get("action", "") if error else "",
@@ -69,24 +74,40 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "stakeholders/review.html", context, status=status)
 
 
+def _policy(role: StakeRole) -> dict:
+    return {"always": role.signoff_required, "tiers": [t for t in TIERS if t in (role.signoff_tiers or [])]}
+
+
 @member_required(Role.ADMIN)
 def review_policy_view(request: HttpRequest) -> HttpResponse:
+    """Which roles must sign off: always, or for the EU AI Act tiers ticked (docs/methodology.md
+    §12.13). Ids not of this organisation's roles change nothing."""
     roles = stake_roles(organisation=request.organisation)
+    tier_labels = {t.key: t.label for t in rules().tiers}
     if request.method == "POST":
-        wanted = set(request.POST.getlist("required"))
-        required_ids = parse_ids(sorted(wanted), field="required role")  # before anything is changed
-        before = {r.key: r.signoff_required for r in roles}
-        after = {r.key: str(r.pk) in wanted for r in roles}
-        StakeRole.objects.filter(organisation=request.organisation).update(signoff_required=False)
-        StakeRole.objects.filter(organisation=request.organisation, pk__in=required_ids).update(signoff_required=True)
+        # Every id checked before anything is changed.
+        required_ids = set(parse_ids(sorted(set(request.POST.getlist("required"))), field="required role"))
+        tier_ids = {
+            tier: set(parse_ids(sorted(set(request.POST.getlist(f"tier-{tier}"))), field=f"role for {tier}"))
+            for tier in TIERS
+        }
+        before = {r.key: _policy(r) for r in roles}
+        for role in roles:
+            role.signoff_required = role.pk in required_ids
+            role.signoff_tiers = [tier for tier in TIERS if role.pk in tier_ids[tier]]
+        StakeRole.objects.bulk_update(roles, ["signoff_required", "signoff_tiers"])
         audit_record(
             organisation=request.organisation,
             action="organisation.review_policy",
             object_type="review policy",
             actor=request.user,
             before=before,
-            after=after,
+            after={r.key: _policy(r) for r in roles},
         )
         messages.success(request, "The review policy is saved. It applies to proposals submitted from now on.")
         return redirect("review_policy")
-    return render(request, "stakeholders/review_policy.html", {"roles": roles})
+    context = {
+        "roles": [(r, [(t, tier_labels[t], t in (r.signoff_tiers or [])) for t in TIERS]) for r in roles],
+        "tiers": [(t, tier_labels[t]) for t in TIERS],
+    }
+    return render(request, "stakeholders/review_policy.html", context)

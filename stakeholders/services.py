@@ -26,6 +26,7 @@ from stakeholders import conflicts as detector
 from stakeholders.models import (
     DEFAULT_SIGNOFF_ROLES,
     DEFAULT_STAKE_ROLES,
+    DEFAULT_TIER_SIGNOFFS,
     Conflict,
     ConflictEvent,
     ConflictStatus,
@@ -94,6 +95,7 @@ def stake_roles(*, organisation: Organisation) -> list[StakeRole]:
                     label=label,
                     position=i,
                     signoff_required=key in DEFAULT_SIGNOFF_ROLES,
+                    signoff_tiers=DEFAULT_TIER_SIGNOFFS.get(key, []),
                 )
                 for i, (key, label) in enumerate(DEFAULT_STAKE_ROLES)
             ],
