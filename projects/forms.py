@@ -6,7 +6,7 @@ from django.forms.utils import pretty_name
 from accounts.inputs import CleanTextForm
 from accounts.models import Organisation, Team, User
 from projects.models import EDITABLE_FIELDS, Outcome, OutcomeStatus, Proposal, ProposalStatus, Visibility
-from projects.portfolio import PORTFOLIO_SORTS
+from projects.portfolio import AI_ACT_LABELS, AI_ACT_TIERS, NOT_TRIAGED, PORTFOLIO_SORTS
 from projects.selectors import SORTS, filter_choices
 
 
@@ -103,10 +103,19 @@ class PortfolioFilterForm(ProposalFilterForm):
             ("none", "Not assessed"),
         ],
     )
+    ai_act = forms.ChoiceField(
+        required=False,
+        label="EU AI Act tier",
+        choices=[
+            ("", "Any EU AI Act tier"),
+            *((tier, AI_ACT_LABELS[tier]) for tier in AI_ACT_TIERS),
+            (NOT_TRIAGED, "Not triaged"),
+        ],
+    )
     stale = forms.BooleanField(required=False, label="Stale only")
     sort = forms.ChoiceField(required=False, choices=[(k, label) for k, (_, label) in PORTFOLIO_SORTS.items()])
 
-    field_order = ["q", "status", "verdict", "team", "owner", "sort", "stale"]
+    field_order = ["q", "status", "verdict", "ai_act", "team", "owner", "sort", "stale"]
 
 
 class StalenessSettingsForm(CleanTextForm, forms.Form):

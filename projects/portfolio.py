@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Floor, Least, Ln
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -23,6 +23,7 @@ from accounts.models import Organisation
 from projects import portfolio_chart
 from projects.access import visible_to
 from projects.csv_export import csv_lines
+from projects.decision import PROHIBITED, effective_verdict
 from projects.models import PortfolioClock, Proposal, ProposalStatus
 from projects.selectors import STATUS_LABELS, proposal_search
 from projects.staleness import STALE_LABELS, stale_q, stale_reasons
@@ -36,6 +37,22 @@ VERDICT_LABELS = {
 }
 # The filter's name for "never assessed" (an empty value would mean "any verdict").
 NOT_ASSESSED = "none"
+# The EU AI Act tiers the regulation app records on a proposal (Proposal.ai_act_tier), and the
+# filter's name for "not triaged".
+AI_ACT_TIERS = ("prohibited", "high_risk", "transparency", "minimal")
+NOT_TRIAGED = "none"
+AI_ACT_LABELS = {**Proposal.AI_ACT_LABELS, "": "Not triaged"}
+
+
+def _decision_verdict() -> Case:
+    """The verdict the decision goes by, in the database (projects.decision.effective_verdict):
+    not a fit when the EU AI Act triage finds the use prohibited, the suitability verdict otherwise."""
+    return Case(
+        When(ai_act_tier=PROHIBITED, then=Value("not_a_fit")),
+        default=F("suitability_verdict"),
+        output_field=CharField(),
+    )
+
 
 PORTFOLIO_SORTS = {
     "updated": ((F("updated_at").desc(),), "Recently updated"),
@@ -55,6 +72,7 @@ class PortfolioFilters:
     owner: int | None = None
     stale: bool = False
     sort: str = "updated"
+    ai_act: str = ""  # an EU AI Act tier, NOT_TRIAGED, or "" for any
 
 
 def portfolio_queryset(
@@ -68,7 +86,14 @@ def portfolio_queryset(
         # As in the proposal list: archived proposals leave the portfolio unless asked for.
         queryset = queryset.exclude(status=ProposalStatus.ARCHIVED)
     if filters.verdict:
-        queryset = queryset.filter(suitability_verdict="" if filters.verdict == NOT_ASSESSED else filters.verdict)
+        # The verdict the decision goes by: a prohibited use is not a fit, whatever ML could do.
+        verdict = "" if filters.verdict == NOT_ASSESSED else filters.verdict
+        if verdict == "not_a_fit":
+            queryset = queryset.filter(Q(suitability_verdict=verdict) | Q(ai_act_tier=PROHIBITED))
+        else:
+            queryset = queryset.filter(suitability_verdict=verdict).exclude(ai_act_tier=PROHIBITED)
+    if filters.ai_act:
+        queryset = queryset.filter(ai_act_tier="" if filters.ai_act == NOT_TRIAGED else filters.ai_act)
     if filters.team:
         queryset = queryset.filter(team_id=filters.team)
     if filters.owner:
@@ -115,7 +140,8 @@ def _chart_cell() -> Any:
 
     One number rather than a column and a row, so there is one computed key to group by.
     NULL without a score or a value: counted, not plotted. NULL too when a blocker decided the
-    verdict: its score would put a proposal ML is ruled out for among the most suitable.
+    verdict, or the EU AI Act triage finds the use prohibited: its score would put a proposal ML is
+    ruled out for among the most suitable.
     """
     column = Least(
         Floor(F("suitability_fraction") * float(portfolio_chart.COLUMNS)),
@@ -126,7 +152,7 @@ def _chart_cell() -> Any:
     log10 = Ln(Cast(F("estimated_value") + 1, FloatField())) / math.log(10)
     row = Floor(log10 * float(portfolio_chart.ROWS_PER_DECADE), output_field=FloatField())
     return Case(
-        When(suitability_blocked=True, then=Value(None, output_field=FloatField())),
+        When(Q(suitability_blocked=True) | Q(ai_act_tier=PROHIBITED), then=Value(None, output_field=FloatField())),
         default=ExpressionWrapper(column * float(CELL_BASE) + row, output_field=FloatField()),
         output_field=FloatField(),
     )
@@ -137,8 +163,12 @@ def _grouped_sql(queryset: QuerySet[Proposal], *, cutoff: datetime) -> tuple[str
     (visibility, filters, search)."""
     inner = (
         queryset.order_by()
-        .annotate(chart_cell=_chart_cell(), is_stale=ExpressionWrapper(stale_q(cutoff), BooleanField()))
-        .values("status", "suitability_verdict", "chart_cell", "is_stale")
+        .annotate(
+            decision_verdict=_decision_verdict(),
+            chart_cell=_chart_cell(),
+            is_stale=ExpressionWrapper(stale_q(cutoff), BooleanField()),
+        )
+        .values("status", "decision_verdict", "chart_cell", "is_stale")
     )
     return inner.query.sql_with_params()
 
@@ -172,7 +202,7 @@ def _group(sql: str, params: Any) -> list[tuple]:
     fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT status, suitability_verdict, chart_cell, COUNT(*), COUNT(*) FILTER (WHERE is_stale)"  # noqa: S608
+            "SELECT status, decision_verdict, chart_cell, COUNT(*), COUNT(*) FILTER (WHERE is_stale)"  # noqa: S608
             f" FROM ({sql}{fence}) AS portfolio GROUP BY 1, 2, 3",
             params,
         )
@@ -249,6 +279,9 @@ ROW_COLUMNS = (
     "suitability_verdict",
     "suitability_fraction",
     "suitability_blocked",
+    "ai_act_tier",
+    "ai_act_articles",
+    "ai_act_open_obligations",
     "estimated_value",
     "open_conflicts",
     "open_conflicts_severity",
@@ -273,6 +306,10 @@ class PortfolioRow:
     verdict_label: str
     suitability: str
     blocked: bool  # a blocker decided the verdict, whatever the score
+    ai_act_tier: str  # "" when not triaged
+    ai_act_label: str
+    ai_act_articles: str
+    ai_act_open: int  # duties of the triage's checklist not ticked done
     value: int | None
     open_conflicts: int
     severity: str
@@ -294,10 +331,14 @@ def portfolio_rows(rows: Iterable[dict], *, cutoff: datetime) -> list[PortfolioR
             title=row["title"],
             status=row["status"],
             status_label=STATUS_LABELS.get(row["status"], row["status"]),
-            verdict=row["suitability_verdict"],
-            verdict_label=VERDICT_LABELS.get(row["suitability_verdict"], row["suitability_verdict"]),
+            verdict=(verdict := effective_verdict(row["suitability_verdict"], row["ai_act_tier"]) or ""),
+            verdict_label=VERDICT_LABELS.get(verdict, verdict),
             suitability="—" if row["suitability_fraction"] is None else f"{row['suitability_fraction']:.0%}",
             blocked=row["suitability_blocked"],
+            ai_act_tier=row["ai_act_tier"],
+            ai_act_label=AI_ACT_LABELS.get(row["ai_act_tier"], row["ai_act_tier"]),
+            ai_act_articles=row["ai_act_articles"],
+            ai_act_open=row["ai_act_open_obligations"],
             value=row["estimated_value"],
             open_conflicts=row["open_conflicts"],
             severity=row["open_conflicts_severity"],
@@ -329,6 +370,8 @@ CSV_HEADER = [
     "suitability score",
     "suitability fraction",
     "ruled out by a blocker",
+    "EU AI Act tier",
+    "open EU AI Act duties",
     "estimated value per year",
     "open conflicts",
     "stale",
@@ -358,10 +401,12 @@ def portfolio_csv_lines(queryset: QuerySet[Proposal], *, cutoff: datetime, base_
                 row["pk"],
                 row["title"],
                 row["status"],
-                row["suitability_verdict"],
+                effective_verdict(row["suitability_verdict"], row["ai_act_tier"]) or "",
                 "" if row["suitability_score"] is None else row["suitability_score"],
                 "" if row["suitability_fraction"] is None else row["suitability_fraction"],
                 "yes" if row["suitability_blocked"] else "",
+                row["ai_act_tier"],
+                row["ai_act_open_obligations"] if row["ai_act_tier"] else "",
                 "" if row["estimated_value"] is None else row["estimated_value"],
                 row["open_conflicts"],
                 " ".join(reasons),

@@ -50,6 +50,7 @@ def _filters(request: HttpRequest) -> tuple[PortfolioFilterForm, PortfolioFilter
         owner=data["owner"],
         stale=bool(data["stale"]),
         sort=data["sort"] or "updated",
+        ai_act=data["ai_act"] or "",
     )
     return form, filters, True
 
