@@ -212,3 +212,35 @@ def obligation_tick(
     )
     screening_record(screening=screening, by=by)
     return check
+
+
+def report_inputs(*, proposal: Proposal) -> dict[str, Any] | None:
+    """What a trade-off report freezes of the triage (reports.services.report_inputs), or None when
+    the proposal has no finished triage (the report's inputs then stay as before, hash and all).
+
+    The tier, the articles that decided it, and the duties that certainly apply and constrain how
+    the system is built (human oversight, logging, explanations, accuracy and robustness), grouped
+    by constraint: the report turns each into a production gate, and explanations into a
+    requirement the comparison weighs (docs/methodology.md §12.14). Dates are frozen, "applies now"
+    is not: it moves with the day, and a report's inputs must not.
+    """
+    if not proposal.ai_act_tier:
+        return None
+    assessment = screening_latest(proposal=proposal)
+    if assessment is None:
+        return None
+    assessment.proposal = proposal
+    result = screening_of(assessment).triage
+    constraints: dict[str, list[dict[str, str]]] = {}
+    for item in result.obligations:
+        if item.certain and item.constrains:
+            duty = {"key": item.key, "label": item.label, "citation": item.citation}
+            constraints.setdefault(item.constrains, []).append({**duty, "applies_from": str(item.applies_from)})
+    return {
+        "tier": result.tier,
+        "tier_label": result.tier_label,
+        "articles": deciding_articles(result),
+        "constraints": {key: constraints[key] for key in engine.CONSTRAINTS if key in constraints},
+        "rules_as_of": str(result.rules_as_of),
+        "disclaimer": result.disclaimer,
+    }

@@ -93,6 +93,13 @@ def report_gist(results: dict[str, Any]) -> dict[str, Any]:
     return {"lead": None, "lead_is_ml": False, "relax": [r for r in relax if r]}
 
 
+def _prohibited_by(report: Report) -> str:
+    """The articles, when the EU AI Act triage frozen with the report found the use prohibited: the
+    decision then reads "not a fit" (projects.decision.effective_verdict, docs/methodology.md §12.12)."""
+    regulation = (report.inputs or {}).get("regulation") or {}
+    return (regulation.get("articles") or "Article 5") if regulation.get("tier") == "prohibited" else ""
+
+
 def report_decision(report: Report, *, out_of_date: bool = False) -> str:
     """The decision in one sentence (projects/decision.py), from the report's frozen inputs and its
     results: the page and the PDF cover lead with it, as the proposal page does."""
@@ -103,4 +110,5 @@ def report_decision(report: Report, *, out_of_date: bool = False) -> str:
         blockers=suitability.get("blockers", []),
         held_back=suitability.get("held_back", []),
         report=ReportGist(**report_gist(report.results or {}), out_of_date=out_of_date),
+        prohibited_by=_prohibited_by(report),
     )

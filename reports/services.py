@@ -32,6 +32,7 @@ from outbox.services import outbox_dispatch, outbox_dispatch_on_commit, outbox_l
 from projects.models import EDITABLE_FIELDS, Proposal
 from projects.services import proposal_set_latest_report, proposals_set_latest_reports
 from questionnaires.services import answers_counted
+from regulation.services import report_inputs as regulation_inputs
 from reports.inputs import approaches_definition, compute_results
 from reports.models import Report, ReportStatus
 from reports.present import report_gist
@@ -117,6 +118,10 @@ def report_inputs(*, proposal: Proposal) -> dict[str, Any]:
             for s in sorted(stakeholders, key=lambda s: s.pk)
         ],
         "approaches": approaches_definition(),
+        # The EU AI Act triage, once finished: its tier and the duties that constrain the build
+        # (production gates, and explanations weighed as a requirement). Only then, so reports on
+        # proposals without a triage keep their hash.
+        **({"regulation": regulation} if (regulation := regulation_inputs(proposal=proposal)) else {}),
     }
 
 
