@@ -21,6 +21,7 @@ from projects.services import proposal_create
 from questionnaires.engine.schema import QUESTIONNAIRES_DIR
 from questionnaires.models import Answer
 from questionnaires.versions import SUITABILITY_KEY, sync_from_files
+from regulation.services import obligation_tick, screening_save, screening_start
 from stakeholders.models import Stakeholder
 from stakeholders.review import review_act
 from stakeholders.services import requirements_replace, stake_roles
@@ -186,6 +187,58 @@ TICKET_ROUTER_NEEDS = {
     ),
 }
 
+# A high-risk proposal (seed_triage): screening job applications is a use listed in Annex III
+# (point 4(a)), so the EU AI Act triage calls it high-risk, lists the duties with their dates, and
+# the review waits for legal's sign-off (docs/methodology.md §12.13).
+CV_SCREENING = {
+    "title": "Screen job applications for store roles",
+    "problem": "Stores get about 900 applications a week for seasonal roles; recruiters read each one and "
+    "answer the good candidates days late.",
+    "decision": "Rank each new application so recruiters read the most relevant first.",
+    "business_objective": "Reply to strong candidates within two days without more recruiters.",
+    "success_metric": "Median days from application to first reply for candidates hired",
+    "success_target": "Two days or less",
+    "baseline_description": "Recruiters read applications in the order they arrive.",
+    "baseline_performance": "Six days to a first reply",
+    "intended_users": "The recruitment team",
+    "data_sources": "Three years of applications with the hiring decisions, from the applicant tracking system.",
+    "expected_volume": 900,
+    "volume_period": VolumePeriod.MONTH,
+    "team": "Growth",
+}
+CV_SCREENING_ANSWERS = {
+    "intended_purpose": "Rank incoming applications for store roles so recruiters read the most relevant first; "
+    "the outputs affect applicants.",
+    "org_role": ["provider", "deployer"],
+    "deployer_type": "other",
+    "used_on_own_workers": "no",
+    "practice_manipulation": "no",
+    "practice_exploits_vulnerabilities": "no",
+    "practice_social_scoring": "no",
+    "practice_crime_prediction": "no",
+    "practice_face_scraping": "no",
+    "practice_emotion_workplace": "no",
+    "practice_biometric_categorisation": "no",
+    "practice_realtime_rbi": "no",
+    "practice_intimate_content": "no",
+    "product_safety_component": "no",
+    "annex_iii_areas": ["employment"],
+    "employment_use": ["recruitment"],
+    "exemption_claimed": "no",
+    "profiles_people": "yes",
+    "interacts_with_people": "no",
+    "generates_content": "no",
+    "emotion_or_biometric_categorisation": "no",
+    "deep_fakes": "no",
+    "public_interest_text": "no",
+    "gpai_model_provider": "no",
+}
+CV_SCREENING_NEEDS = {
+    "product": ([_need("time_to_release", "<=", 6.0, "months", False, 3)], []),
+    "ml_engineering": ([_need("latency", "<=", 2000.0, "ms", False, 2)], []),
+    "legal": ([_need("interpretability", ">=", "per_prediction", "level", True, 5)], []),
+}
+
 TOPICS = [
     ("Predict churn for", "customers likely to cancel in the next month"),
     ("Score leads for", "inbound leads worth a sales call"),
@@ -341,6 +394,7 @@ class Command(BaseCommand):
         self.seed_assessment(organisation, people[Role.MEMBER])
         self.seed_stakeholders(organisation)
         self.seed_review(organisation, people)
+        self.seed_triage(organisation, people, teams)
         self.seed_portfolio(organisation, people, list(teams.values()))
         return organisation
 
@@ -381,6 +435,50 @@ class Command(BaseCommand):
             action="approve",
             reason="Misrouted tickets cost a day each; a router that gets 90% right is worth building.",
         )
+
+    def seed_triage(self, organisation: Organisation, people: dict[str, User], teams: dict[str, Team]) -> None:
+        """The CV screener: triaged high-risk under the EU AI Act, one duty ticked with its evidence,
+        submitted, approved by product and ML engineering, waiting for legal's sign-off (once)."""
+        if organisation.proposals.filter(title=CV_SCREENING["title"]).exists():
+            return
+        owner = people[Role.MEMBER]
+        data = {**CV_SCREENING, "team": teams[CV_SCREENING["team"]], "owner": owner, "estimated_value": 180_000}
+        proposal = proposal_create(organisation=organisation, data=data, by=owner)
+        screening = screening_start(proposal=proposal, by=owner)
+        screening.proposal = proposal
+        _, result = screening_save(assessment=screening, raw=CV_SCREENING_ANSWERS, by=owner)
+        obligation_tick(
+            proposal=proposal,
+            screening=result,
+            key="ai_literacy",
+            done=True,
+            evidence="Recruiters and the product team took the internal AI literacy course (March).",
+            by=owner,
+        )
+        legal = User.objects.get(email=DEMO_LEGAL[0])
+        roles = {r.key: r for r in stake_roles(organisation=organisation)}
+        signers = {"product": people[Role.REVIEWER], "ml_engineering": people[Role.ADMIN], "legal": legal}
+        for key, user in signers.items():
+            stakeholder = Stakeholder.objects.create(
+                organisation=organisation,
+                proposal=proposal,
+                user=user,
+                name=user.name,
+                email=user.email,
+                role=roles[key],
+                responded_at=timezone.now(),
+            )
+            requirements, objectives = CV_SCREENING_NEEDS[key]
+            requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=objectives, by=None)
+        members = {m.user_id: m for m in Membership.objects.filter(organisation=organisation)}
+        review_act(proposal=proposal, by=owner, membership=members[owner.pk], action="submit")
+        for key, reason in (
+            ("product", "Faster replies are worth it; recruiters keep the final say."),
+            ("ml_engineering", "A ranking model on three years of decisions is buildable; we log every ranking."),
+        ):
+            review_act(
+                proposal=proposal, by=signers[key], membership=members[signers[key].pk], action="approve", reason=reason
+            )
 
     def seed_portfolio(self, organisation: Organisation, people: dict[str, User], teams: list[Team]) -> None:
         """Generated proposals in every state, with values, verdicts and outcomes (once)."""
