@@ -41,7 +41,7 @@ PROHIBITED = "prohibited"  # the EU AI Act triage's tier for a banned practice (
 
 def effective_verdict(verdict: str | None, ai_act_tier: str | None) -> str | None:
     """The verdict the decision goes by: "not_a_fit" when the EU AI Act triage finds the use
-    prohibited, whatever ML could do; the suitability verdict otherwise (docs/methodology.md §12.12).
+    prohibited, whatever ML could do; the suitability verdict otherwise (docs/methodology.md §12.11).
 
     The suitability result itself stays what the engine said of ML: the triage can change after the
     assessment was completed, and back again, so the two are joined here rather than frozen there.
@@ -60,7 +60,7 @@ def verdict_clause(
     """The suitability half: 'ML fits, with two caveats (costly mistakes and personal data)'.
 
     `prohibited_by`: the articles, when the EU AI Act triage finds the use prohibited; it decides
-    the clause whatever the verdict (docs/methodology.md §12.12).
+    the clause whatever the verdict (docs/methodology.md §12.11).
     """
     if prohibited_by:
         return f"not a fit: the EU AI Act triage finds this use prohibited ({prohibited_by})"

@@ -221,7 +221,7 @@ def report_inputs(*, proposal: Proposal) -> dict[str, Any] | None:
     The tier, the articles that decided it, and the duties that certainly apply and constrain how
     the system is built (human oversight, logging, explanations, accuracy and robustness), grouped
     by constraint: the report turns each into a production gate, and explanations into a
-    requirement the comparison weighs (docs/methodology.md §12.14). Dates are frozen, "applies now"
+    requirement the comparison weighs (docs/methodology.md §12.13). Dates are frozen, "applies now"
     is not: it moves with the day, and a report's inputs must not.
     """
     if not proposal.ai_act_tier:

@@ -20,7 +20,7 @@ NOT_ASSESSED_CAVEAT = (
 
 
 # The EU AI Act duties that constrain how a high-risk system is built (regulation/definitions/
-# eu_ai_act.yaml tags them), as production gates of the report (docs/methodology.md §12.14): what
+# eu_ai_act.yaml tags them), as production gates of the report (docs/methodology.md §12.13): what
 # the constraint asks of any approach, and the first step before building.
 AI_ACT_GATES = {
     "human_oversight": (
@@ -53,7 +53,7 @@ AI_ACT_GATES = {
     ),
 }
 # The requirement the explanations duty adds to the comparison: a stakeholder of its own, so the
-# report names where it comes from (docs/methodology.md §12.14). A nice-to-have, not a must-have:
+# report names where it comes from (docs/methodology.md §12.13). A nice-to-have, not a must-have:
 # the law asks for interpretable outputs and explanations, which post-hoc tools can also give, not
 # for a model that is interpretable by construction.
 AI_ACT_STAKEHOLDER = "EU AI Act triage (Articles 13 and 86)"
@@ -161,7 +161,7 @@ def compute_results(inputs: dict[str, Any], progress: Callable[[int, str], None]
 def ai_act_gates(regulation: dict[str, Any], *, leader: str = "") -> list[dict[str, Any]]:
     """The EU AI Act duties that constrain the build, as production risks of the report's shape
     (risks come first: a legal duty is not optional), one per constraint, with the duties behind
-    it as next steps (docs/methodology.md §12.14)."""
+    it as next steps (docs/methodology.md §12.13)."""
     gates = []
     for key, duties in (regulation.get("constraints") or {}).items():
         if key not in AI_ACT_GATES:
@@ -182,7 +182,7 @@ def ai_act_gates(regulation: dict[str, Any], *, leader: str = "") -> list[dict[s
                 "answers": {"ai_act_tier": regulation.get("tier", "")},
                 "next_steps": [first_step]
                 + [f"{d['label']} ({d['citation']}; applies from {d['applies_from']})" for d in duties],
-                "source": "docs/methodology.md §12.14",
+                "source": "docs/methodology.md §12.13",
             }
         )
     return gates

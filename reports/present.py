@@ -95,7 +95,7 @@ def report_gist(results: dict[str, Any]) -> dict[str, Any]:
 
 def _prohibited_by(report: Report) -> str:
     """The articles, when the EU AI Act triage frozen with the report found the use prohibited: the
-    decision then reads "not a fit" (projects.decision.effective_verdict, docs/methodology.md §12.12)."""
+    decision then reads "not a fit" (projects.decision.effective_verdict, docs/methodology.md §12.11)."""
     regulation = (report.inputs or {}).get("regulation") or {}
     return (regulation.get("articles") or "Article 5") if regulation.get("tier") == "prohibited" else ""
 

@@ -20,7 +20,7 @@ DEFAULT_STAKE_ROLES = [
 # product, for whether the model can be built and run, and for the risk.
 DEFAULT_SIGNOFF_ROLES = {"product", "ml_engineering", "legal"}
 # Who must sign off by the EU AI Act triage's tier (regulation app), whatever else the policy says:
-# legal for a use the triage finds prohibited or high-risk (docs/methodology.md §12.13). An admin
+# legal for a use the triage finds prohibited or high-risk (docs/methodology.md §12.12). An admin
 # may tick other roles, or other tiers, on the review policy page.
 DEFAULT_TIER_SIGNOFFS = {"legal": ["prohibited", "high_risk"]}
 

@@ -50,7 +50,7 @@ class Blocker:
     label: str  # what it is and why it matters, in plain English
     url: str  # where to look
     # A hard blocker cannot be acknowledged away: the proposal is not approved while it stands
-    # (the sign-off the EU AI Act tier requires, docs/methodology.md §12.13).
+    # (the sign-off the EU AI Act tier requires, docs/methodology.md §12.12).
     hard: bool = False
 
 
@@ -95,7 +95,7 @@ def missing_roles(*, proposal: Proposal) -> list[StakeRole]:
 
 def tier_signoff_blockers(*, proposal: Proposal) -> list[Blocker]:
     """The sign-offs the proposal's EU AI Act tier requires and the current round does not have:
-    hard blockers, one per role (docs/methodology.md §12.13). None, and no query, for a proposal
+    hard blockers, one per role (docs/methodology.md §12.12). None, and no query, for a proposal
     the triage has not placed (or placed in a tier no role is required for)."""
     tier = proposal.ai_act_tier
     if not tier:

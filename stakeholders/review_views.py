@@ -81,7 +81,7 @@ def _policy(role: StakeRole) -> dict:
 @member_required(Role.ADMIN)
 def review_policy_view(request: HttpRequest) -> HttpResponse:
     """Which roles must sign off: always, or for the EU AI Act tiers ticked (docs/methodology.md
-    §12.13). Ids not of this organisation's roles change nothing."""
+    §12.12). Ids not of this organisation's roles change nothing."""
     roles = stake_roles(organisation=request.organisation)
     tier_labels = {t.key: t.label for t in rules().tiers}
     if request.method == "POST":

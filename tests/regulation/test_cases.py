@@ -1,6 +1,6 @@
 """The EU AI Act triage case set (regulation/cases/eu_ai_act_cases.yaml): every case's answers
 through the engine, on the rules' as_of date, against its expected tier, deciding citations and
-roles (docs/methodology.md §12.15). Plain pytest, no database."""
+roles (docs/methodology.md §12.14). Plain pytest, no database."""
 
 from pathlib import Path
 

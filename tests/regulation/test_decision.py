@@ -140,3 +140,13 @@ def test_the_tier_filter_is_part_of_the_cached_question(world, tiers):
     # Same page, other tier: not the cached answer of the first.
     assert "Screen CVs" in parse(client.get(PORTFOLIO, {"ai_act": "high_risk"})).text(".portfolio-table")
     assert "Screen CVs" not in parse(client.get(PORTFOLIO, {"ai_act": "minimal"})).text(".portfolio-table")
+
+
+def test_the_suitability_result_says_a_prohibited_use_is_not_a_fit(world, questionnaire_version):
+    from tests.factories import assess
+
+    assessment = assess(world.proposal, world.owner)
+    Proposal.objects.filter(pk=world.proposal.pk).update(ai_act_tier="prohibited", ai_act_articles="Article 5(1)(a)")
+    url = reverse("assessments:result", args=[world.proposal.pk, assessment.pk])
+    page = parse(world.client_for(world.member).get(url))
+    assert "prohibited (Article 5(1)(a))" in page.text("#ai-act-prohibited")

@@ -1,4 +1,4 @@
-"""The triage in the trade-off report (docs/methodology.md §12.14): the duties that constrain the build
+"""The triage in the trade-off report (docs/methodology.md §12.13): the duties that constrain the build
 become production gates, explanations a requirement the comparison weighs; the report's inputs of a
 proposal without a triage are unchanged; the PDF has a short EU AI Act section."""
 

@@ -1,4 +1,4 @@
-"""Sign-offs by EU AI Act tier (docs/methodology.md §12.13): the review policy can require a role's
+"""Sign-offs by EU AI Act tier (docs/methodology.md §12.12): the review policy can require a role's
 sign-off for proposals in a tier, legal for prohibited and high-risk ones by default, and a
 high-risk proposal is not approved without it, not even by an admin's override."""
 

@@ -189,7 +189,7 @@ TICKET_ROUTER_NEEDS = {
 
 # A high-risk proposal (seed_triage): screening job applications is a use listed in Annex III
 # (point 4(a)), so the EU AI Act triage calls it high-risk, lists the duties with their dates, and
-# the review waits for legal's sign-off (docs/methodology.md §12.13).
+# the review waits for legal's sign-off (docs/methodology.md §12.12).
 CV_SCREENING = {
     "title": "Screen job applications for store roles",
     "problem": "Stores get about 900 applications a week for seasonal roles; recruiters read each one and "
