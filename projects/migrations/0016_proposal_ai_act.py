@@ -9,35 +9,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_throttlecount'),
-        ('projects', '0015_auditentry_moved'),
+        ("accounts", "0004_throttlecount"),
+        ("projects", "0015_auditentry_moved"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='proposal',
-            name='proposal_portfolio_cover_idx',
+            model_name="proposal",
+            name="proposal_portfolio_cover_idx",
         ),
         migrations.AddField(
-            model_name='proposal',
-            name='ai_act_articles',
+            model_name="proposal",
+            name="ai_act_articles",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='proposal',
-            name='ai_act_open_obligations',
+            model_name="proposal",
+            name="ai_act_open_obligations",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='proposal',
-            name='ai_act_tier',
+            model_name="proposal",
+            name="ai_act_tier",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['organisation', 'status'], include=('suitability_verdict', 'suitability_fraction', 'suitability_blocked', 'ai_act_tier', 'estimated_value', 'assessed_at', 'questionnaire_outdated', 'inputs_changed_at', 'latest_report_at'), name='proposal_portfolio_cover_idx'),
+            model_name="proposal",
+            index=models.Index(
+                fields=["organisation", "status"],
+                include=(
+                    "suitability_verdict",
+                    "suitability_fraction",
+                    "suitability_blocked",
+                    "ai_act_tier",
+                    "estimated_value",
+                    "assessed_at",
+                    "questionnaire_outdated",
+                    "inputs_changed_at",
+                    "latest_report_at",
+                ),
+                name="proposal_portfolio_cover_idx",
+            ),
         ),
     ]

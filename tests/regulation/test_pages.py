@@ -201,3 +201,27 @@ def test_an_unfinished_screening_records_no_tier(world, questionnaire_version):
     assert Proposal.objects.get(pk=world.proposal.pk).ai_act_tier == ""
     screening_save(assessment=assessment, raw={"gpai_model_provider": "no"}, by=world.owner)
     assert Proposal.objects.get(pk=world.proposal.pk).ai_act_tier == "minimal"
+
+
+def test_the_questions_page_costs_the_same_queries_however_many_answers(world, questionnaire_version):
+    client = world.client_for(world.owner)
+    client.post(url("start", world))
+    client.get(url("questions", world))  # warm the questionnaire and rules caches
+    with CaptureQueriesContext(connection) as bare:
+        client.get(url("questions", world))
+    assessment = screening_latest(proposal=world.proposal)
+    assessment.proposal = world.proposal
+    screening_save(assessment=assessment, raw=CV_SCREENING, by=world.owner)
+    with CaptureQueriesContext(connection) as answered:
+        assert client.get(url("questions", world)).status_code == 200
+    assert len(answered) == len(bare)
+
+
+def test_evidence_is_shown_as_typed_and_never_runs(world, screened):
+    client = world.client_for(world.owner)
+    typed = '<script>alert(1)</script> "><img src=x onerror=alert(2)> {{ 7|add:1 }}'
+    client.post(url("tick", world, "risk_management"), {"done": "on", "evidence": typed})
+    response = client.get(url("result", world))
+    html = response.content.decode()
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert typed in parse(response).text("#duty-risk_management")
