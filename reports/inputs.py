@@ -163,10 +163,12 @@ def ai_act_gates(regulation: dict[str, Any], *, leader: str = "") -> list[dict[s
     (risks come first: a legal duty is not optional), one per constraint, with the duties behind
     it as next steps (docs/methodology.md §12.13)."""
     gates = []
-    for key, duties in (regulation.get("constraints") or {}).items():
-        if key not in AI_ACT_GATES:
+    constraints = regulation.get("constraints") or {}
+    # In the rules' order, not the stored one: PostgreSQL's jsonb keeps keys in an order of its own.
+    for key, (title, why, first_step) in AI_ACT_GATES.items():
+        if key not in constraints:
             continue
-        title, why, first_step = AI_ACT_GATES[key]
+        duties = constraints[key]
         articles = f" ({regulation['articles']})" if regulation.get("articles") else ""
         gates.append(
             {
