@@ -102,7 +102,7 @@ def test_the_result_names_the_tier_the_articles_the_dates_and_the_legal_review(w
     assert "Article 9" in duty and "2 December 2027" in duty and "Digital Omnibus" in duty
     assert "4 December 2026" in page.text("#dates-as-of")
     # A plain member reads, but has no tick forms.
-    assert not page.has("form.duty-form")
+    assert not page.has(".duty-form")
 
 
 def test_the_legal_review_lists_the_deciding_question_of_a_dont_know(world, questionnaire_version):
