@@ -330,7 +330,14 @@ def _detector_inputs(proposal: Proposal) -> tuple[list[detector.Requirement], li
 
 def _facts(proposal: Proposal) -> detector.SuitabilityFacts:
     known = {f for f in detector.SuitabilityFacts.__dataclass_fields__}
-    return detector.SuitabilityFacts(**{k: v for k, v in (proposal.suitability_facts or {}).items() if k in known})
+    # JSON keeps the protected groups as a list; the detector's frozen facts take a tuple.
+    return detector.SuitabilityFacts(
+        **{
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in (proposal.suitability_facts or {}).items()
+            if k in known
+        }
+    )
 
 
 @transaction.atomic

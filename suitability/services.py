@@ -29,17 +29,33 @@ from stakeholders.services import conflicts_refresh
 from suitability.engine import evaluate, what_if
 
 # Suitability answers the conflict detector reads (stakeholders.conflicts.SuitabilityFacts), in
-# its vocabulary: labels are "yes", "some", "no" or "unknown".
-CONFLICT_FACTS = ("labels_available", "labelled_examples", "pattern_change", "has_data", "affects_people")
+# its vocabulary: labels are "yes", "some", "can_label", "no" or "unknown"; the stakes of a
+# prediction about people (protected groups, the cost of a wrong prediction, personal data) as
+# the questionnaire records them (docs/methodology.md §7.10).
+CONFLICT_FACTS = (
+    "labels_available",
+    "labelled_examples",
+    "pattern_change",
+    "has_data",
+    "affects_people",
+    "protected_groups",
+    "error_cost",
+    "personal_data",
+)
 
 
-_LABELS_AS_FACT = {"all": "yes", "some": "some", "can_label": "no", "no": "no"}
+# Answers quoted as given (docs/methodology.md §7.11): "people could label a sample" is not "no
+# labels", or the explanations would call labelling impractical.
+_LABELS_AS_FACT = {"all": "yes", "some": "some", "can_label": "can_label", "no": "no"}
 
 
 def _conflict_facts(answers: dict[str, Any]) -> dict[str, Any]:
     facts = {key: answers[key] for key in CONFLICT_FACTS if key in answers}
     if "labels_available" in facts:
         facts["labels_available"] = _LABELS_AS_FACT.get(facts["labels_available"], "unknown")
+    if "protected_groups" in facts and not isinstance(facts["protected_groups"], list):
+        # "Don't know" is one answer, not a list of groups: the detector reads a list.
+        facts["protected_groups"] = [facts["protected_groups"]]
     if facts.get("labelled_examples") == UNKNOWN:
         # The detector compares the count with a minimum: "don't know" is no count at all (it
         # raised a TypeError in the detector, failing the completion of the assessment).

@@ -3,7 +3,7 @@
 A production ML system has many stakeholders, each with their own requirements (docs/methodology.md §6);
 they state them per dimension, as must-haves (hard constraints) or weighted nice-to-haves, and
 name the objectives they want optimised (docs/methodology.md §6.2). The detector finds what cannot all
-hold and says why, naming the values and the people, with concrete ways out. Four rules:
+hold and says why, naming the values and the people, with concrete ways out. Five rules:
 
 1. ``contradictory_targets``: two requirements on the same dimension (and, for quality, the same
    metric) that no value satisfies, whoever states them, even one stakeholder. A requirement is
@@ -59,8 +59,24 @@ hold and says why, naming the values and the people, with concrete ways out. Fou
    §6.3, item 4), each check's trigger, threshold, severity and words in ``suitability_checks``:
    frequent retraining without labels, or for patterns that hardly change (Rules of ML, rule
    8); a quality target without labels, or on few of them; no fairness requirement although
-   the predictions affect people (§4.5); a quick release without data (§3.2, "fake it till you
-   make it").
+   the predictions affect people (§4.5), or sensitive personal data and no residency requirement
+   (§4.6), each as severe as the stakes: the first of the check's ``stakes`` whose answers all
+   hold sets the severity and adds its reason (protected groups named and serious errors: high;
+   §7.10); a quick release without data (§3.2, "fake it till you make it").
+
+5. ``bound_vs_objective`` (reported as ``competing_objectives``; ``bounds``, docs/methodology.md
+   §7.9): one stakeholder's bound (a cost, latency or model size ceiling, an explanation level, a
+   deployment target, a residency) against another stakeholder's objective on quality (accuracy,
+   relevance, ...) or freshness. What it costs is read from the profiles: the best quality among
+   the approaches within the strictest bound on the dimension against the best overall, or how
+   many times slower the fastest retraining cadence gets; severity from the rules file's
+   thresholds, one level lower for a nice-to-have bound. A person's own bound against their own
+   objective, and a bound already reported with the holder's own target (rules 1 and 2), are
+   left out.
+
+Explanations are in the proposal's own terms (§7.11): the people and their roles, the values,
+and ``{subject}``, what the predictions are about ("predictions about people" when they affect
+people); suitability answers are quoted as given (``can_label`` is not "no labels").
 
 The rules file (``data/conflict_rules.yaml``; ``load_rules`` reads it, ``parse_rules`` refuses
 unknown keys, severities and text placeholders) holds: ``severity`` per kind, ``thresholds``,
@@ -68,8 +84,10 @@ unknown keys, severities and text placeholders) holds: ``severity`` per kind, ``
 ``competing_objectives`` (``key``, ``between``: two maps of objective name -> direction,
 ``explanation``, ``resolutions``, ``source``), ``opposite_directions``, ``suitability_checks``
 (``when``: one answer and the values that trigger it, a threshold, ``severity``, ``title``,
-``explanation``, ``resolutions``, ``source``; the checks themselves are the six named above, and
-one left out is off) and ``answer_texts``.
+``explanation``, ``resolutions``, ``source``, and for the missing-requirement checks ``stakes``;
+the checks themselves are the seven named above, and one left out is off), ``bound_vs_objective``
+(rule 5: the objective names per dimension, the severity thresholds, the resolutions; left out,
+rule 5 is off) and ``answer_texts``.
 
 Resolutions the detector computes (rules 1 and 2) also come as ``Conflict.relaxations``, the
 changed op and value per requirement, so the app can offer to apply one and re-detect.
@@ -87,7 +105,7 @@ the admin changes both. Requirements are read as the values they allow by ``doma
 
 **Modules**: ``model`` (inputs, outputs, fingerprints), ``rules`` (the rules file), ``targets``
 (a requirement against a profile), ``wording``, one module per rule (``contradictions``,
-``infeasible``, ``competing``, ``mismatch``) and ``detector`` (``detect``, which runs them).
+``infeasible``, ``competing``, ``mismatch``, ``bounds``) and ``detector`` (``detect``, which runs them).
 Every public name is importable from here.
 """
 
@@ -105,10 +123,12 @@ from stakeholders.conflicts.model import (
 )
 from stakeholders.conflicts.rules import (
     RULES_PATH,
+    BoundRule,
     CompetingRule,
     ConflictRules,
     OppositeRule,
     Severities,
+    Stake,
     SuitabilityCheck,
     load_rules,
     parse_rules,
@@ -124,6 +144,7 @@ __all__ = [
     "RULES_PATH",
     "SEVERITIES",
     "ApproachProfile",
+    "BoundRule",
     "CompetingRule",
     "Conflict",
     "ConflictRules",
@@ -132,6 +153,7 @@ __all__ = [
     "Relaxation",
     "Requirement",
     "Severities",
+    "Stake",
     "SuitabilityCheck",
     "SuitabilityFacts",
     "detect",

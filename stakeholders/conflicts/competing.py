@@ -6,9 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from domain.vocabulary import DIRECTIONS
-from stakeholders.conflicts.model import Conflict, Objective, _conflict
+from stakeholders.conflicts.model import Conflict, Objective, SuitabilityFacts, _conflict
 from stakeholders.conflicts.rules import ConflictRules
-from stakeholders.conflicts.wording import _capital, _join, _who
+from stakeholders.conflicts.wording import _capital, _join, _subject, _who
 
 
 def _objective_words(objectives: Iterable[Objective]) -> str:
@@ -33,21 +33,25 @@ def _competing_severity(sides: Sequence[Sequence[Objective]], rules: ConflictRul
     return rules.severity.competing
 
 
-def _competing(objectives: Sequence[Objective], rules: ConflictRules) -> list[Conflict]:
+def _competing(
+    objectives: Sequence[Objective], rules: ConflictRules, facts: SuitabilityFacts | None = None
+) -> list[Conflict]:
     conflicts = []
+    # docs/methodology.md §7.11: the rule's words in the proposal's terms, not another product's.
+    subject = _subject(facts)
     keyed = [((o.name.strip().lower(), o.direction), o) for o in objectives]
     for rule in rules.competing:
         a = [o for key, o in keyed if key in rule.sides[0]]
         b = [o for key, o in keyed if key in rule.sides[1]]
         if not a or not b:
             continue
-        words = {"a": _objective_words(a), "b": _objective_words(b)}
+        words = {"a": _objective_words(a), "b": _objective_words(b), "subject": subject}
         conflicts.append(
             _conflict(
                 kind="competing_objectives",
                 severity=_competing_severity([a, b], rules),
                 title=f"{_capital(words['a'])} versus {words['b']}",
-                explanation=f"{_wants([*a, *b], rules)}. {rule.explanation.format(**words)}",
+                explanation=f"{_wants([*a, *b], rules)}. {_capital(rule.explanation.format(**words))}",
                 resolutions=[text.format(**words) for text in rule.resolutions],
                 items=[*a, *b],
                 rule=rule.key,
@@ -60,7 +64,7 @@ def _competing(objectives: Sequence[Objective], rules: ConflictRules) -> list[Co
         sides = [[o for o in held if o.direction == direction] for direction in DIRECTIONS]
         if not all(sides):
             continue
-        words = {"a": name.replace("_", " "), "b": name.replace("_", " ")}
+        words = {"a": name.replace("_", " "), "b": name.replace("_", " "), "subject": subject}
         conflicts.append(
             _conflict(
                 kind="competing_objectives",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from domain.approaches import ApproachProfile
 from domain.targets import LEVEL, read_target
 from domain.vocabulary import DEPLOYMENTS, DIRECTIONS
+from stakeholders.conflicts.bounds import _bounds
 from stakeholders.conflicts.competing import _competing
 from stakeholders.conflicts.contradictions import _contradictions
 from stakeholders.conflicts.infeasible import _infeasible
@@ -38,7 +39,8 @@ def detect(
     conflicts = [conflict for conflict, _ in contradictions]
     contradictory = [frozenset(pair) for _, pair in contradictions]
     conflicts += _infeasible(targets, profiles, contradictory, rules)
-    conflicts += _competing(objectives, rules)
+    conflicts += _competing(objectives, rules, facts)
+    conflicts += _bounds(targets, objectives, profiles, conflicts, rules)
     if facts is not None:
         conflicts += _suitability(requirements, targets, facts, rules)
     return sorted(conflicts, key=lambda c: (_SEVERITY_RANK[c.severity], _KIND_RANK[c.kind], c.fingerprint))

@@ -60,6 +60,13 @@ class SuitabilityFacts:
     pattern_change: str | None = None  # "stable" | "slow" | "fast" | "unknown"
     has_data: str | None = None  # "yes" | "can_collect" | "no" | "unknown"
     affects_people: str | None = None  # "yes" | "no"
+    # The stakes of a prediction about people (docs/methodology.md §7.10): the groups it could
+    # treat differently ("age", ..., "none" or "unknown"), what a wrong one costs ("trivial" |
+    # "moderate" | "serious" | "catastrophic" | "unknown") and the personal data it reads
+    # ("none" | "personal" | "sensitive" | "unknown"), each as the questionnaire records it.
+    protected_groups: tuple[str, ...] | None = None
+    error_cost: str | None = None
+    personal_data: str | None = None
 
 
 # --------------------------------------------------------------------------------------------

@@ -57,6 +57,16 @@ class OppositeRule:
 
 
 @dataclass(frozen=True)
+class Stake:
+    """What raises a missing-requirement check's severity (docs/methodology.md §7.10): every
+    condition holds (an answer among its values; for a list of answers, any of them)."""
+
+    when: tuple[tuple[str, frozenset[str]], ...]
+    severity: str
+    reason: str  # placeholders {groups}, {error_cost}, {personal_data}: the answers in words
+
+
+@dataclass(frozen=True)
 class SuitabilityCheck:
     key: str
     when: tuple[str, frozenset[str]] | None  # (suitability answer, values that trigger the check)
@@ -66,6 +76,19 @@ class SuitabilityCheck:
     title: str
     explanation: str
     resolutions: tuple[str, ...]
+    source: str
+    stakes: tuple[Stake, ...] = ()  # the first whose conditions hold sets the severity
+
+
+@dataclass(frozen=True)
+class BoundRule:
+    """Rule 5 (docs/methodology.md §7.9): a bound against another stakeholder's objective."""
+
+    objectives: Mapping[str, frozenset[str]]  # dimension ("quality", "freshness") -> objective names
+    # Per dimension, the (low, medium, high) thresholds of what the bound costs: for quality the
+    # quality potential lost, for freshness how many times slower the fastest cadence gets.
+    thresholds: Mapping[str, tuple[float, float, float]]
+    resolutions: tuple[str, ...]  # placeholders {bound}, {objective}, {who}
     source: str
 
 
@@ -82,6 +105,10 @@ class ConflictRules:
     opposite: OppositeRule
     suitability_checks: tuple[SuitabilityCheck, ...]
     answer_texts: Mapping[str, Mapping[str, str]]
+    bound_vs_objective: BoundRule | None = None  # left out of the file: rule 5 is off
+
+
+_STAKE_TEXTS = frozenset({"groups", "error_cost", "personal_data"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +118,7 @@ class _CheckSpec:
     dimension: str | None  # the requirements it looks at; None: it is about a missing one
     limit_key: str | None  # its threshold's key in the rules file
     placeholders: frozenset[str]
+    missing: str | None = None  # the dimension nobody stated a requirement on
 
 
 _WHO_TARGET = frozenset({"who", "target", "answer", "limit"})
@@ -99,7 +127,8 @@ _CHECK_SPECS = {
     "freshness_needless": _CheckSpec("freshness", "max_days", _WHO_TARGET),
     "quality_without_labels": _CheckSpec("quality", None, _WHO_TARGET),
     "quality_with_few_labels": _CheckSpec("quality", "min_examples", frozenset({"who", "target", "count", "limit"})),
-    "fairness_missing": _CheckSpec(None, None, frozenset({"answer"})),
+    "fairness_missing": _CheckSpec(None, None, frozenset({"answer"}), missing="fairness"),
+    "privacy_missing": _CheckSpec(None, None, frozenset({"answer"}), missing="privacy"),
     "fast_release_without_data": _CheckSpec("time_to_release", "max_months", _WHO_TARGET),
 }
 _FACTS = frozenset(f.name for f in fields(SuitabilityFacts))
@@ -133,7 +162,7 @@ def parse_rules(data: Any) -> ConflictRules:
             "opposite_directions",
             "suitability_checks",
         },
-        optional={"answer_texts"},
+        optional={"answer_texts", "bound_vs_objective"},
     )
     version = as_version(data["version"], "rules")
 
@@ -196,7 +225,57 @@ def parse_rules(data: Any) -> ConflictRules:
             fact: as_string_map(texts, f"answer_texts.{fact}")
             for fact, texts in as_mapping(data.get("answer_texts", {}), "answer_texts").items()
         },
+        bound_vs_objective=_bound_rule(data["bound_vs_objective"]) if "bound_vs_objective" in data else None,
     )
+
+
+def _bound_rule(raw: Any) -> BoundRule:
+    where = "bound_vs_objective"
+    check_keys(raw, where, required={"objectives", "thresholds", "resolutions", "source"})
+    objectives = {}
+    for dimension, names in as_mapping(raw["objectives"], f"{where}.objectives").items():
+        if dimension not in ("quality", "freshness"):
+            raise ValueError(f"{where}.objectives: '{dimension}' must be quality or freshness")
+        objectives[dimension] = frozenset(as_texts(names, f"{where}.objectives.{dimension}"))
+    thresholds = {}
+    for dimension, levels in as_mapping(raw["thresholds"], f"{where}.thresholds").items():
+        if dimension not in objectives:
+            raise ValueError(f"{where}.thresholds: '{dimension}' names no objectives")
+        check_keys(levels, f"{where}.thresholds.{dimension}", required={"low", "medium", "high"})
+        low, medium, high = (as_number(levels[k], f"{where}.thresholds.{dimension}.{k}") for k in SEVERITIES[::-1])
+        if not low <= medium <= high:
+            raise ValueError(f"{where}.thresholds.{dimension}: expected low <= medium <= high")
+        thresholds[dimension] = (low, medium, high)
+    if set(thresholds) != set(objectives):
+        raise ValueError(f"{where}.thresholds: give thresholds for each dimension in objectives")
+    return BoundRule(
+        objectives=objectives,
+        thresholds=thresholds,
+        resolutions=_templates(raw["resolutions"], f"{where}.resolutions", {"bound", "objective", "who"}),
+        source=as_text(raw["source"], f"{where}.source"),
+    )
+
+
+def _stakes(raw: Any, where: str) -> tuple[Stake, ...]:
+    stakes = []
+    for i, entry in enumerate(as_list(raw, where)):
+        at = f"{where}[{i}]"
+        check_keys(entry, at, required={"when", "severity", "reason"})
+        conditions = []
+        for fact, values in as_mapping(entry["when"], f"{at}.when").items():
+            if fact not in _FACTS:
+                raise ValueError(f"{at}.when: unknown suitability answer '{fact}'")
+            conditions.append((fact, frozenset(as_texts(values, f"{at}.when.{fact}"))))
+        if not conditions:
+            raise ValueError(f"{at}.when: name at least one suitability answer")
+        stakes.append(
+            Stake(
+                when=tuple(conditions),
+                severity=_severity(entry["severity"], f"{at}.severity"),
+                reason=_template(entry["reason"], f"{at}.reason", _STAKE_TEXTS),
+            )
+        )
+    return tuple(stakes)
 
 
 def _competing_rules(raw: Any) -> tuple[CompetingRule, ...]:
@@ -222,8 +301,8 @@ def _competing_rules(raw: Any) -> tuple[CompetingRule, ...]:
             CompetingRule(
                 key=as_text(entry["key"], f"{where}.key"),
                 sides=(sides[0], sides[1]),
-                explanation=_template(entry["explanation"], f"{where}.explanation", {"a", "b"}),
-                resolutions=_templates(entry["resolutions"], f"{where}.resolutions", {"a", "b"}),
+                explanation=_template(entry["explanation"], f"{where}.explanation", {"a", "b", "subject"}),
+                resolutions=_templates(entry["resolutions"], f"{where}.resolutions", {"a", "b", "subject"}),
                 source=as_text(entry["source"], f"{where}.source"),
             )
         )
@@ -251,7 +330,7 @@ def _suitability_checks(raw: Any) -> tuple[SuitabilityCheck, ...]:
             entry,
             where,
             required={"severity", "title", "explanation", "resolutions", "source"} | limit_keys,
-            optional={"when"},
+            optional={"when", "stakes"} if spec.missing else {"when"},
         )
         when = None
         if "when" in entry:
@@ -277,6 +356,7 @@ def _suitability_checks(raw: Any) -> tuple[SuitabilityCheck, ...]:
                 explanation=_template(entry["explanation"], f"{where}.explanation", spec.placeholders),
                 resolutions=_templates(entry["resolutions"], f"{where}.resolutions", spec.placeholders),
                 source=as_text(entry["source"], f"{where}.source"),
+                stakes=_stakes(entry.get("stakes", []), f"{where}.stakes"),
             )
         )
     return tuple(checks)

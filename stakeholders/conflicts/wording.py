@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable, Sequence
 
 from domain.targets import LEVEL
-from stakeholders.conflicts.model import Objective, Requirement
+from stakeholders.conflicts.model import Objective, Requirement, SuitabilityFacts
 from stakeholders.conflicts.rules import ConflictRules
 
 _NUMBER_PHRASES = {
@@ -147,3 +147,22 @@ def _stated_bare(req: Requirement) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _answer_text(fact: str, value: object, rules: ConflictRules) -> str:
+    """A suitability answer in words, as given (docs/methodology.md §7.11); a list of answers
+    (protected groups) joined: "age and ethnicity or nationality"."""
+    if value is None:
+        return ""
+    texts = rules.answer_texts.get(fact, {})
+    if isinstance(value, tuple | list):
+        return _join([texts.get(str(v), str(v).replace("_", " ")) for v in value])
+    return texts.get(str(value), str(value).replace("_", " "))
+
+
+def _subject(facts: SuitabilityFacts | None) -> str:
+    """What the predictions are about, for the explanations (docs/methodology.md §7.11): a risk
+    score about people is not worded as a shop's ranking."""
+    if facts is not None and facts.affects_people == "yes":
+        return "predictions about people"
+    return "the predictions"

@@ -126,7 +126,8 @@ def test_the_documented_example_imports(world, questionnaire_version):
     assert decided.decision == "Retrain weekly, release to production monthly behind a canary"
     assert conflicts["competing_objectives"].status == ConflictStatus.OPEN
     routed.refresh_from_db()
-    assert (routed.open_conflicts, routed.open_conflicts_severity) == (1, "high")
+    # Issue 20 added the cost bound against the engineer's accuracy (methodology §7.9), low.
+    assert (routed.open_conflicts, routed.open_conflicts_severity) == (2, "high")
     assert not Stakeholder.objects.filter(proposal=forecast).exists()
 
 
@@ -162,6 +163,8 @@ def test_a_round_trip_into_another_organisation_keeps_answers_and_verdicts(world
     assert [(c["kind"], c["severity"], c["status"]) for c in routed["conflicts"]] == [
         ("contradictory_targets", "high", "resolved"),
         ("competing_objectives", "high", "open"),
+        # Issue 20: Dana's cost bound weighed against the engineer's accuracy (methodology §7.9).
+        ("competing_objectives", "low", "open"),
     ]
 
 
