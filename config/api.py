@@ -1,39 +1,150 @@
-from django.http import Http404, HttpRequest
+"""The JSON API: its routers, and the one error model every failure is told in.
+
+Every error, whoever raises it (ninja's validation and authentication, Http404 from tenancy, an
+`ApiProblem` from an operation, a path or method the API does not have), leaves as an RFC 9457
+problem (accounts.api_problems), so an integrator parses one shape.
+"""
+
+import functools
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accounts.api_auth import TokenAuth
+from accounts.api_problems import PROBLEM_CONTENT_TYPE, ApiProblem, invalid, problem_response
 from accounts.inputs import InputRefused
 from projects.api import router as projects_router
+from questionnaires.api import router as questionnaires_router
+from reports.api import router as reports_router
 from stakeholders.api import review_router, stakeholders_router
 from suitability.api import router as assessments_router
+
+
+class MLFitAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        # Ninja declares every response as application/json; the errors are sent as problems.
+        schema = super().get_openapi_schema(**kwargs)
+        for item in schema["paths"].values():
+            for operation in item.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(status).startswith("4") and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+    def _get_urls(self) -> list:
+        # Ninja's root (/api/ itself) raises a bare Http404, answered with the site's HTML page.
+        urls = [url for url in super()._get_urls() if getattr(url, "name", None) != "api-root"]
+        for url in urls:
+            if isinstance(url, URLPattern):
+                url.callback = _json_not_allowed(url.callback)
+        # Last: any other path under /api/ is a JSON 404, not the site's HTML page.
+        return [*urls, path("", unknown_path, name="api-root"), re_path(r"^.*$", unknown_path, name="unknown")]
+
+
+def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Ninja answers a method a path does not have with a bare text 405; tell it as a problem."""
+
+    @functools.wraps(view)  # keeps csrf_exempt, which the CSRF middleware reads off the callback
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            return problem_response(
+                ApiProblem(
+                    405, f"{request.method} is not allowed here; allowed: {allowed}.", headers={"Allow": allowed}
+                )
+            )
+        return response
+
+    return wrapped
+
+
+@csrf_exempt
+def unknown_path(request: HttpRequest) -> HttpResponse:
+    return problem_response(ApiProblem(404, "There is no such path in the API; see /api/docs."))
+
 
 # No parser of our own: text and ids in the input schemas are checked field by field by
 # accounts.inputs' types (OneLine, MultiLine, CleanJson, Id), so a refusal is a 422 naming the
 # field; tests/security/test_input_boundary.py fails for a str field of an input schema without one.
-api = NinjaAPI(title="MLFit API", version="1", auth=TokenAuth(), urls_namespace="api")
+api = MLFitAPI(title="MLFit API", version="1", auth=TokenAuth(), urls_namespace="api")
 api.add_router("/", projects_router)
 api.add_router("/", assessments_router)
 api.add_router("/", stakeholders_router)
 api.add_router("/", review_router)
+api.add_router("/", questionnaires_router)
+api.add_router("/", reports_router)
+
+
+def field_of(loc: tuple | list) -> str:
+    """The path of a value as the client sent it: ("body", "payload", "requirements", 0, "value")
+    is requirements[0].value; ("query", "limit") is limit; a dict key's own error ("[key]") names
+    the key."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        source = parts.pop(0)
+        if source == "body" and parts and parts[0] == "payload":
+            parts.pop(0)
+    text = ""
+    for part in parts:
+        if part == "[key]":
+            continue
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+@api.exception_handler(ApiProblem)
+def problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
+    return problem_response(exc)
 
 
 @api.exception_handler(Http404)
-def not_found(request: HttpRequest, exc: Http404):
-    return api.create_response(request, {"detail": "Not found."}, status=404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # Tenancy's 404 says nothing of whether the object exists elsewhere.
+    return problem_response(ApiProblem(404, "Not found, or not yours to see."))
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem_response(
+        ApiProblem(
+            401,
+            "Send a valid API token: Authorization: Bearer mlf_…",
+            headers={"WWW-Authenticate": 'Bearer realm="MLFit API"'},
+        )
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja's own (a body it cannot parse is its 400): kept as the status, told as a problem.
+    if exc.status_code == 400:
+        return problem_response(ApiProblem(400, f"{exc}: send a JSON object.", code="malformed_body"))
+    return problem_response(ApiProblem(exc.status_code, str(exc)))
 
 
 @api.exception_handler(ValidationError)
-def invalid(request: HttpRequest, exc: ValidationError):
+def validation_failed(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     # Name each offending field so the caller can fix the request.
-    errors = [
-        {"field": ".".join(str(part) for part in error.get("loc", [])[1:]), "message": error.get("msg", "")}
-        for error in exc.errors
-    ]
-    return api.create_response(request, {"detail": errors}, status=422)
+    return problem_response(
+        invalid(
+            [
+                (field_of(error.get("loc", ())), str(error.get("type", "invalid")), str(error.get("msg", "")))
+                for error in exc.errors
+            ]
+        )
+    )
 
 
 @api.exception_handler(InputRefused)
-def refused(request: HttpRequest, exc: InputRefused):
+def refused(request: HttpRequest, exc: InputRefused) -> HttpResponse:
     # A service that checks text itself (accounts.inputs.clean_text) is answered like the schemas.
-    return api.create_response(request, {"detail": [{"field": exc.field, "message": str(exc)}]}, status=422)
+    return problem_response(invalid([(exc.field, str(exc))]))

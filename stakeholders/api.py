@@ -13,17 +13,18 @@ words.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError, ValidationError
 
+from accounts.api_problems import ApiProblem, StrictIn, invalid, problems, refuse_unknown_query
 from accounts.inputs import CleanJson, Id, MultiLine, OneLine
 from accounts.models import User
 from accounts.tenancy import get_object_for_member
+from domain.vocabulary import CHOICE, DIMENSION_SPECS, DIMENSIONS, DIRECTIONS, HIGHER, LOWER, OPS
 from projects.access import may_edit, proposals_for
 from projects.models import Proposal
 from projects.workflow import TRANSITIONS, TransitionRefused
@@ -45,26 +46,13 @@ stakeholders_router = Router(tags=["stakeholders"])
 review_router = Router(tags=["review"])
 
 
-class FieldErrorOut(Schema):
-    field: str = Field(..., description="The path of the offending value, e.g. requirements[0].value.")
-    message: str
-
-
-class FieldErrorsOut(Schema):
-    detail: list[FieldErrorOut]
-
-
-class AssessmentMessageOut(Schema):
-    # The assessment API's message, by the same name and shape: the OpenAPI schema has always shown
-    # one component for both.
-    detail: str
-
-
-class RequirementIn(Schema):
+class RequirementIn(StrictIn):
+    # The closed sets are in the schema (GET /api/dimensions describes each); they are checked by
+    # requirements_check with the other rules, so every refused value is listed at once, by path.
     dimension: OneLine = Field(
-        ..., description="quality, latency, throughput, cost, interpretability, … (import format)"
+        ..., description="One of GET /api/dimensions' keys.", json_schema_extra={"enum": list(DIMENSIONS)}
     )
-    op: OneLine = Field(..., description="<=, >= or ==, as the dimension allows")
+    op: OneLine = Field(..., description="<=, >= or ==, as the dimension allows", json_schema_extra={"enum": list(OPS)})
     # Any: requirements_check refuses what is neither number nor text (true too) with the path.
     value: CleanJson = Field(..., description="A number, or text for deployment, privacy and interpretability.")
     unit: OneLine = Field("", description="Any unit the dimension accepts; stored in its canonical unit.")
@@ -73,13 +61,13 @@ class RequirementIn(Schema):
     weight: int = 3
 
 
-class ObjectiveIn(Schema):
+class ObjectiveIn(StrictIn):
     name: OneLine
-    direction: OneLine = Field(..., description="maximise or minimise")
+    direction: OneLine = Field(..., description="maximise or minimise", json_schema_extra={"enum": list(DIRECTIONS)})
     weight: int = 3
 
 
-class RequirementsIn(Schema):
+class RequirementsIn(StrictIn):
     requirements: list[RequirementIn] = Field(..., description="All of them: the list replaces what is stored.")
     objectives: list[ObjectiveIn] = Field(..., description="All of them: the list replaces what is stored.")
 
@@ -100,7 +88,7 @@ class ObjectiveOut(Schema):
     weight: int
 
 
-class StakeholderIn(Schema):
+class StakeholderIn(StrictIn):
     name: OneLine = Field("", description="Required unless member is true (then the member's name).")
     email: OneLine
     role: OneLine = Field(..., description="The key of one of the organisation's stake roles, e.g. product.")
@@ -127,14 +115,14 @@ class ConflictOut(Schema):
     title: str
     explanation: str
     resolutions: list[str]
-    status: str
+    status: ConflictStatus
     decision: str
     rationale: str
     stakeholder_ids: list[int]
     resolved_at: datetime | None
 
 
-class ResolutionIn(Schema):
+class ResolutionIn(StrictIn):
     decision: OneLine = Field(..., max_length=300, description="What was decided, e.g. relax latency to 300 ms.")
     rationale: MultiLine = Field(..., max_length=5000)
 
@@ -144,12 +132,12 @@ def _proposal_for(request: HttpRequest, proposal_id: int, *, action: str | None 
     asks to make, which takes the proposal's owner or an admin (403 otherwise)."""
     proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
     if action is not None and not may_edit(request, proposal):
-        raise HttpError(403, f"Only the proposal's owner or an admin can {action}.")
+        raise ApiProblem(403, f"Only the proposal's owner or an admin can {action}.")
     return proposal
 
 
-def _refused(errors: list[tuple[str, str]]) -> Status:
-    return Status(422, {"detail": [{"field": field, "message": message} for field, message in errors]})
+def _refused(errors: list[tuple[str, str]]) -> ApiProblem:
+    return invalid(errors)
 
 
 def _stakeholders_of(proposal: Proposal):
@@ -177,20 +165,64 @@ def _link_url(request: HttpRequest):
     return lambda stakeholder, raw: request.build_absolute_uri(reverse("requirements_link", args=[raw]))
 
 
+class StakeRoleOut(Schema):
+    key: str = Field(..., description="What to send as a stakeholder's role.")
+    label: str
+    signoff_required: bool = Field(..., description="The review policy: every stakeholder in it must approve.")
+
+
+class DimensionOut(Schema):
+    key: str
+    label: str
+    unit: str = Field(..., description='The unit requirements are stored in; "" for none.')
+    better: Literal[LOWER, HIGHER, CHOICE] = Field(  # type: ignore[valid-type]
+        ..., description="lower or higher: the side a target binds on; choice: one of `values`."
+    )
+    target_op: str = Field(..., description="The op of a target on the better side: <=, >= or ==.")
+    values: list[str] = Field(..., description="The closed set of values a requirement may name; empty if any.")
+    two_sided: bool = Field(..., description="A bound on the worse side is meaningful too.")
+
+
+@stakeholders_router.get("/stake-roles", response={200: list[StakeRoleOut], **problems()})
+def list_stake_roles(request: HttpRequest):
+    """The token's organisation's stake roles, in their order."""
+    refuse_unknown_query(request)
+    return stake_roles(organisation=request.organisation)
+
+
+@stakeholders_router.get("/dimensions", response={200: list[DimensionOut], **problems()})
+def list_dimensions(request: HttpRequest):
+    """The dimensions a requirement may be stated on (domain.vocabulary), the same for everyone."""
+    refuse_unknown_query(request)
+    return [
+        {
+            "key": d.key,
+            "label": d.label,
+            "unit": d.unit,
+            "better": d.better,
+            "target_op": d.target_op,
+            "values": list(d.values),
+            "two_sided": d.two_sided,
+        }
+        for d in DIMENSION_SPECS
+    ]
+
+
 @stakeholders_router.get(
     "/proposals/{proposal_id}/stakeholders",
-    response=list[StakeholderOut],
+    response={200: list[StakeholderOut], **problems(404, 422)},
     operation_id="suitability_api_list_stakeholders",
     summary="List the stakeholders with their requirements and objectives",
 )
 def list_stakeholders(request: HttpRequest, proposal_id: Id):
+    refuse_unknown_query(request)
     proposal = _proposal_for(request, proposal_id)
     return [_stakeholder_out(stakeholder) for stakeholder in _stakeholders_of(proposal)]
 
 
 @stakeholders_router.post(
     "/proposals/{proposal_id}/stakeholders",
-    response={201: StakeholderOut, 422: FieldErrorsOut},
+    response={201: StakeholderOut, **problems(400, 403, 404, 422)},
     operation_id="suitability_api_add_stakeholder",
     summary="Add a stakeholder, who is emailed a link to state their requirements",
 )
@@ -209,17 +241,17 @@ def add_stakeholder(request: HttpRequest, proposal_id: Id, payload: StakeholderI
         taken=taken,
     )
     if errors:
-        return _refused(errors)
+        raise _refused(errors)
     try:
         stakeholder = stakeholder_add(proposal=proposal, by=request.user, link_url=_link_url(request), **cleaned)
     except StakeholderExists:  # added by someone else between the check and the INSERT
-        return _refused([("email", f"{cleaned['email']!r} is already a stakeholder of this proposal")])
+        raise _refused([("email", f"{cleaned['email']!r} is already a stakeholder of this proposal")]) from None
     return Status(201, _stakeholder_out(_stakeholders_of(proposal).get(pk=stakeholder.pk)))
 
 
 @stakeholders_router.put(
     "/proposals/{proposal_id}/stakeholders/{stakeholder_id}/requirements",
-    response={200: StakeholderOut, 422: FieldErrorsOut},
+    response={200: StakeholderOut, **problems(400, 403, 404, 422)},
     operation_id="suitability_api_put_requirements",
     summary="Replace a stakeholder's requirements and objectives, then detect conflicts again",
 )
@@ -229,13 +261,13 @@ def put_requirements(request: HttpRequest, proposal_id: Id, stakeholder_id: Id, 
         request, Stakeholder.objects.select_related("role"), proposal=proposal, pk=stakeholder_id
     )
     if not may_state_requirements(request, proposal, stakeholder):
-        raise HttpError(403, "Only the stakeholder, the proposal's owner or an admin can change these requirements.")
+        raise ApiProblem(403, "Only the stakeholder, the proposal's owner or an admin can change these requirements.")
     requirements, objectives, errors = requirements_check(
         requirements=[item.dict() for item in payload.requirements],
         objectives=[item.dict() for item in payload.objectives],
     )
     if errors:
-        return _refused(errors)
+        raise _refused(errors)
     stakeholder.proposal = proposal
     requirements_replace(stakeholder=stakeholder, requirements=requirements, objectives=objectives, by=request.user)
     return _stakeholder_out(_stakeholders_of(proposal).get(pk=stakeholder.pk))
@@ -243,18 +275,19 @@ def put_requirements(request: HttpRequest, proposal_id: Id, stakeholder_id: Id, 
 
 @stakeholders_router.get(
     "/proposals/{proposal_id}/conflicts",
-    response=list[ConflictOut],
+    response={200: list[ConflictOut], **problems(404, 422)},
     operation_id="suitability_api_list_conflicts",
     summary="List the conflicts the detector found, open, resolved or no longer detected",
 )
 def list_conflicts(request: HttpRequest, proposal_id: Id):
+    refuse_unknown_query(request)
     proposal = _proposal_for(request, proposal_id)
     return list(proposal.conflicts.all())
 
 
 @stakeholders_router.post(
     "/proposals/{proposal_id}/conflicts/{conflict_id}/resolve",
-    response={200: ConflictOut, 409: AssessmentMessageOut, 422: FieldErrorsOut},
+    response={200: ConflictOut, **problems(400, 403, 404, 409, 422)},
     operation_id="suitability_api_resolve_conflict",
     summary="Resolve a conflict with a decision and its rationale",
 )
@@ -263,9 +296,9 @@ def resolve_conflict(request: HttpRequest, proposal_id: Id, conflict_id: Id, pay
     conflict = get_object_for_member(request, proposal.conflicts.all(), pk=conflict_id)
     errors = [(field, "required") for field in ("decision", "rationale") if not getattr(payload, field).strip()]
     if errors:
-        return _refused(errors)
+        raise _refused(errors)
     if conflict.status == ConflictStatus.GONE:
-        return Status(409, {"detail": "This conflict is no longer detected; there is nothing to resolve."})
+        raise ApiProblem(409, "This conflict is no longer detected; there is nothing to resolve.", code="conflict_gone")
     return conflict_resolve(conflict=conflict, decision=payload.decision, rationale=payload.rationale, by=request.user)
 
 
@@ -324,13 +357,14 @@ class ReviewOut(Schema):
     history: list[SignOffOut]
 
 
-class AcknowledgementIn(Schema):
+class AcknowledgementIn(StrictIn):
     key: OneLine = Field(..., description="A current blocker's key.", max_length=80)
     reason: MultiLine = Field(..., description="Why you approve despite it.", max_length=ACKNOWLEDGEMENT_MAX)
 
 
-class ActionIn(Schema):
-    action: OneLine = Field(..., description=", ".join(TRANSITIONS), max_length=40)
+class ActionIn(StrictIn):
+    # A closed set: an unknown action is a 422 naming the field, and the schema lists them.
+    action: Literal[tuple(TRANSITIONS)] = Field(..., description="One of the actions the review offers.")  # type: ignore[valid-type]
     reason: MultiLine = Field("", max_length=5000)
     acknowledgements: list[AcknowledgementIn] = Field(
         [],
@@ -376,19 +410,19 @@ def _review(request: HttpRequest, proposal) -> ReviewOut:
     )
 
 
-@review_router.get("/proposals/{proposal_id}/review", response=ReviewOut)
+@review_router.get("/proposals/{proposal_id}/review", response={200: ReviewOut, **problems(404, 422)})
 def get_review(request: HttpRequest, proposal_id: Id):
     return _review(request, get_object_for_member(request, proposals_for(request), pk=proposal_id))
 
 
-@review_router.post("/proposals/{proposal_id}/review", response=ReviewOut)
+@review_router.post("/proposals/{proposal_id}/review", response={200: ReviewOut, **problems(400, 403, 404, 409, 422)})
 def post_review_action(request: HttpRequest, proposal_id: Id, payload: ActionIn):
     """Take a workflow action: 403 if it is not yours to take, 409 if the state does not allow it,
     422 if an approval leaves a blocker unacknowledged."""
     proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
     acknowledgements = {a.key: a.reason for a in payload.acknowledgements}
     if len(acknowledgements) < len(payload.acknowledgements):
-        raise ValidationError([{"loc": ("body", "acknowledgements"), "msg": "Acknowledge each blocker once."}])
+        raise invalid([("acknowledgements", "duplicate", "Acknowledge each blocker once.")])
     try:
         proposal = review_act(
             proposal=proposal,
@@ -400,7 +434,9 @@ def post_review_action(request: HttpRequest, proposal_id: Id, payload: ActionIn)
         )
     except AcknowledgementsRefused as exc:
         # Told as the API's other validation errors are: 422, naming the field.
-        raise ValidationError([{"loc": ("body", "acknowledgements"), "msg": str(exc)}]) from exc
+        raise invalid([("acknowledgements", str(exc))]) from exc
     except TransitionRefused as exc:
-        raise HttpError(exc.status, str(exc)) from exc
+        if exc.status == 400:  # the request itself is incomplete: a reason the action needs
+            raise invalid([("reason", "invalid", str(exc))]) from exc
+        raise ApiProblem(exc.status, str(exc), code="transition_refused" if exc.status == 409 else None) from exc
     return _review(request, proposal)

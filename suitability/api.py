@@ -11,9 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
+from ninja import Field, Router, Schema
 
+from accounts.api_problems import ApiProblem, StrictIn, invalid, problems
 from accounts.inputs import CleanJson, Id, OneLine
 from accounts.tenancy import get_object_for_member
 from projects.access import may_edit, proposals_for
@@ -27,7 +27,7 @@ from suitability.services import answers_put, assessment_complete, assessment_la
 router = Router(tags=["assessments"])
 
 
-class AnswersIn(Schema):
+class AnswersIn(StrictIn):
     answers: dict[OneLine, CleanJson] = Field(
         ...,
         description=(
@@ -36,24 +36,6 @@ class AnswersIn(Schema):
             " is saved."
         ),
     )
-
-
-class AnswerErrorOut(Schema):
-    key: str
-    message: str
-
-
-class AnswersRefusedOut(Schema):
-    detail: list[AnswerErrorOut]
-
-
-class AssessmentMessageOut(Schema):
-    detail: str
-
-
-class AssessmentConflictOut(Schema):
-    detail: str
-    missing: list[str] = Field(default_factory=list, description="Required question keys still unanswered.")
 
 
 class DriverOut(Schema):
@@ -151,7 +133,7 @@ def _proposal_for(request: HttpRequest, proposal_id: int, *, write: bool = False
     # Only proposals the member may see: a private one of someone else is 404, as if it did not exist.
     proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
     if write and not may_edit(request, proposal):
-        raise HttpError(403, "Only the proposal's owner or an admin can change its assessment.")
+        raise ApiProblem(403, "Only the proposal's owner or an admin can change its assessment.")
     return proposal
 
 
@@ -176,7 +158,7 @@ def _out(assessment: Assessment) -> dict[str, Any]:
 
 @router.put(
     "/proposals/{proposal_id}/answers",
-    response={200: AssessmentOut, 409: AssessmentMessageOut, 422: AnswersRefusedOut},
+    response={200: AssessmentOut, **problems(400, 403, 404, 409, 422)},
     summary="Save answers (starting the assessment if none is open)",
 )
 def put_answers(request: HttpRequest, proposal_id: Id, payload: AnswersIn):
@@ -184,42 +166,48 @@ def put_answers(request: HttpRequest, proposal_id: Id, payload: AnswersIn):
     try:
         assessment = answers_put(proposal=proposal, raw=payload.answers, by=request.user)
     except AnswersRejected as rejected:
-        return Status(422, {"detail": [{"key": e.key, "message": e.message} for e in rejected.errors]})
+        raise invalid([(f"answers.{e.key}", e.message) for e in rejected.errors]) from rejected
     except AssessmentError as exc:
-        raise HttpError(409, str(exc)) from exc
+        raise ApiProblem(409, str(exc)) from exc
     return _out(assessment)
 
 
 @router.post(
     "/proposals/{proposal_id}/assessment/complete",
-    response={200: AssessmentOut, 409: AssessmentConflictOut},
+    response={200: AssessmentOut, **problems(403, 404, 409, 422)},
     summary="Complete the assessment, freezing its result",
 )
 def complete_assessment(request: HttpRequest, proposal_id: Id):
     proposal = _proposal_for(request, proposal_id, write=True)
     assessment = assessment_latest(proposal=proposal)
     if assessment is None:
-        return Status(409, {"detail": "No assessment is started yet; put answers first."})
+        raise ApiProblem(409, "No assessment is started yet; put answers first.", code="no_assessment")
     if not assessment.is_editable:
-        return Status(409, {"detail": "This assessment is already completed."})
+        raise ApiProblem(409, "This assessment is already completed.", code="assessment_closed")
     missing = _missing(assessment, answers_of(assessment))
     if missing:
-        return Status(409, {"detail": f"{len(missing)} required question(s) still need an answer.", "missing": missing})
+        # One error per unanswered required question, named as the answers are put.
+        raise ApiProblem(
+            409,
+            f"{len(missing)} required question(s) still need an answer.",
+            code="answers_missing",
+            errors=[{"field": f"answers.{key}", "code": "missing", "message": "required"} for key in missing],
+        )
     try:
         assessment = assessment_complete(assessment=assessment, by=request.user)
     except AssessmentError as exc:  # answers changed between the check and the lock
-        return Status(409, {"detail": str(exc)})
+        raise ApiProblem(409, str(exc)) from exc
     return _out(assessment)
 
 
 @router.get(
     "/proposals/{proposal_id}/assessment",
-    response={200: AssessmentOut, 404: AssessmentMessageOut},
+    response={200: AssessmentOut, **problems(404, 422)},
     summary="Read the assessment: answers, result and what is still missing",
 )
 def get_assessment(request: HttpRequest, proposal_id: Id):
     proposal = _proposal_for(request, proposal_id)
     assessment = assessment_latest(proposal=proposal)
     if assessment is None:
-        raise HttpError(404, "This proposal has no assessment yet.")
+        raise ApiProblem(404, "This proposal has no assessment yet.", code="no_assessment")
     return _out(assessment)

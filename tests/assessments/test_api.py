@@ -70,7 +70,10 @@ def test_every_member_can_read(world, questionnaire_version, api):
 def test_reading_before_any_answer_is_404_saying_so(world, questionnaire_version, api):
     response = api(world.owner).get(assessment_url(world))
     assert response.status_code == 404
-    assert response.json() == {"detail": "This proposal has no assessment yet."}
+    assert (response.json()["code"], response.json()["detail"]) == (
+        "no_assessment",
+        "This proposal has no assessment yet.",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -115,8 +118,8 @@ def test_a_bad_answer_is_422_naming_the_key_and_nothing_is_saved(
 ):
     response = put(api(world.owner), world, {"has_data": "yes", **answers})
     assert response.status_code == 422
-    (error,) = response.json()["detail"]
-    assert error["key"] == key
+    (error,) = response.json()["errors"]
+    assert error["field"] == f"answers.{key}"
     assert error["message"].startswith(message)
     assert not Assessment.objects.exists()
     assert not Answer.objects.exists()
@@ -127,7 +130,7 @@ def test_every_bad_answer_is_listed_and_stored_answers_stay(world, questionnaire
     put(client, world, {"has_data": "yes"})
     response = put(client, world, {"has_data": "no", "data_age": "ancient", "bogus": 1})
     assert response.status_code == 422
-    assert [e["key"] for e in response.json()["detail"]] == ["data_age", "bogus"]
+    assert [e["field"] for e in response.json()["errors"]] == ["answers.data_age", "answers.bogus"]
     assert dict(Answer.objects.values_list("question_key", "value")) == {"has_data": "yes"}
 
 
@@ -135,7 +138,7 @@ def test_every_bad_answer_is_listed_and_stored_answers_stay(world, questionnaire
 def test_a_body_without_an_answers_object_is_422(world, questionnaire_version, api, body):
     response = api(world.owner).put(answers_url(world), body, content_type="application/json")
     assert response.status_code == 422
-    assert response.json()["detail"][0]["field"].endswith("answers")
+    assert response.json()["errors"][0]["field"] == "answers"
 
 
 def test_putting_answers_without_a_published_questionnaire_is_409(world, api):
@@ -192,10 +195,9 @@ def test_completing_with_required_answers_missing_is_409_listing_them(world, que
     put(client, world, answers)
     response = client.post(complete_url(world))
     assert response.status_code == 409
-    assert response.json() == {
-        "detail": "2 required question(s) still need an answer.",
-        "missing": ["data_age", "ml_team"],
-    }
+    body = response.json()
+    assert (body["code"], body["detail"]) == ("answers_missing", "2 required question(s) still need an answer.")
+    assert [e["field"] for e in body["errors"]] == ["answers.data_age", "answers.ml_team"]
     assert Assessment.objects.get().status == AssessmentStatus.IN_PROGRESS
 
 
@@ -218,4 +220,4 @@ def test_the_openapi_schema_documents_the_assessment_endpoints(db):
     assert set(paths["/api/proposals/{proposal_id}/assessment"]) == {"get"}
     assert set(paths["/api/proposals/{proposal_id}/assessment/complete"]) == {"post"}
     assert paths["/api/proposals/{proposal_id}/answers"]["put"]["tags"] == ["assessments"]
-    assert {"AssessmentOut", "SuitabilityResultOut", "AnswersRefusedOut"} <= set(schema["components"]["schemas"])
+    assert {"AssessmentOut", "SuitabilityResultOut", "Problem"} <= set(schema["components"]["schemas"])

@@ -88,6 +88,7 @@ def test_update_checks_the_version(world, api):
     assert ok.status_code == 200 and ok.json()["version"] == 2
     stale = client.put(url, {"title": "Newer", "problem": "p", "version": 1}, content_type="application/json")
     assert stale.status_code == 409
+    assert stale.json()["code"] == "version_conflict"
     assert "title" in stale.json()["detail"]
     world.proposal.refresh_from_db()
     assert world.proposal.title == "New"

@@ -301,34 +301,34 @@ def api(world):
 
 def field_errors(response) -> dict[str, str]:
     assert response.status_code == 422, response.content[:500]
-    return {error["field"]: error["message"] for error in response.json()["detail"]}
+    return {error["field"]: error["message"] for error in response.json()["errors"]}
 
 
 def test_the_api_refuses_a_lone_surrogate_in_a_stakeholder_name(api, world):
     body = '{"name": "Pat \\ud800", "email": "pat@example.test", "role": "product"}'
     errors = field_errors(api("POST", f"/api/proposals/{world.proposal.pk}/stakeholders", body))
-    assert "lone surrogate" in errors["payload.name"]
+    assert "lone surrogate" in errors["name"]
     assert not Stakeholder.objects.exists()
 
 
 def test_the_api_refuses_a_lone_surrogate_in_an_answer_naming_the_question(api, world):
     body = '{"answers": {"problem_statement": "x\\udc00"}}'
     errors = field_errors(api("PUT", f"/api/proposals/{world.proposal.pk}/answers", body))
-    assert "lone surrogate" in errors["payload.answers.problem_statement"]
+    assert "lone surrogate" in errors["answers.problem_statement"]
 
 
 def test_the_api_refuses_nul_deep_in_an_answer(api, world):
     body = '{"answers": {"data_types": ["tabular", "x\\u0000"]}}'
     errors = field_errors(api("PUT", f"/api/proposals/{world.proposal.pk}/answers", body))
-    assert errors["payload.answers.data_types"] == "answers[1]: contains a null character (U+0000); remove it"
+    assert errors["answers.data_types"] == "answers[1]: contains a null character (U+0000); remove it"
 
 
 def test_the_api_refuses_a_line_break_in_a_title_and_nul_in_a_review_reason(api, world):
     errors = field_errors(api("POST", "/api/proposals", '{"title": "a\\nb", "problem": "p"}'))
-    assert errors["payload.title"] == "title: must be on one line; remove the line break"
+    assert errors["title"] == "title: must be on one line; remove the line break"
     body = '{"action": "withdraw", "reason": "why\\u0000"}'
     errors = field_errors(api("POST", f"/api/proposals/{world.proposal.pk}/review", body))
-    assert "null character" in errors["payload.reason"]
+    assert "null character" in errors["reason"]
 
 
 @pytest.mark.parametrize("pk", ["²", "١٢", "99999999999999999999999", "0"])
@@ -339,7 +339,7 @@ def test_the_api_refuses_an_id_that_is_not_ascii_digits_in_range(api, pk):
 
 def test_the_api_refuses_a_non_ascii_team_id(api):
     errors = field_errors(api("POST", "/api/proposals", '{"title": "t", "problem": "p", "team_id": "١٢"}'))
-    assert "must be an id" in errors["payload.team_id"]
+    assert "must be an id" in errors["team_id"]
 
 
 def test_the_api_refuses_a_body_in_another_charset_with_400_json(api):

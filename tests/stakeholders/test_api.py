@@ -104,7 +104,7 @@ def test_a_member_who_is_not_the_owner_cannot_write(world, api, product, conflic
             content_type="application/json",
         )
         assert added.status_code == 403
-        assert added.json() == {"detail": "Only the proposal's owner or an admin can add stakeholders."}
+        assert added.json()["detail"] == "Only the proposal's owner or an admin can add stakeholders."
         assert put_requirements(client, world, product, [LATENCY]).status_code == 403
         assert resolve(client, world, conflict, decision="d", rationale="r").status_code == 403
     assert Stakeholder.objects.count() == 2
@@ -214,7 +214,7 @@ def test_a_member_is_added_by_email_and_linked(world, api):
 def test_a_refused_stakeholder_is_422_naming_the_field(world, api, product, body, field, message):
     response = api(world.owner).post(f"{base(world)}/stakeholders", body, content_type="application/json")
     assert response.status_code == 422
-    (error,) = response.json()["detail"]
+    (error,) = response.json()["errors"]
     assert error["field"] == field
     assert error["message"].startswith(message)
     assert Stakeholder.objects.count() == 1
@@ -225,7 +225,7 @@ def test_a_body_without_a_role_is_422_naming_it(world, api):
         f"{base(world)}/stakeholders", {"name": "Lee", "email": "lee@law.test"}, content_type="application/json"
     )
     assert response.status_code == 422
-    assert response.json()["detail"] == [{"field": "payload.role", "message": "Field required"}]
+    assert response.json()["errors"] == [{"field": "role", "code": "missing", "message": "Field required"}]
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ def test_bad_requirements_are_422_listing_each_path_and_nothing_changes(world, a
     objectives = [{"name": "fees", "direction": "sideways"}]
     response = put_requirements(api(world.owner), world, product, requirements, objectives)
     assert response.status_code == 422
-    assert response.json()["detail"] == [
+    assert [{"field": e["field"], "message": e["message"]} for e in response.json()["errors"]] == [
         {"field": "requirements[0].value", "message": "Latency (p95) must be above 0 ms"},
         {"field": "requirements[1].unit", "message": "Latency (p95) is measured in ms, s, not 'kg'"},
         {"field": "requirements[2].value", "message": "Cost needs a number"},
@@ -298,9 +298,10 @@ def test_two_requirements_on_one_dimension_are_refused(world, api, product):
     requirements = [LATENCY, {**LATENCY, "value": 300, "unit": "ms"}]
     response = put_requirements(api(world.owner), world, product, requirements)
     assert response.status_code == 422
-    assert response.json()["detail"] == [
+    assert response.json()["errors"] == [
         {
             "field": "requirements[1].dimension",
+            "code": "invalid",
             "message": "requirements[0] is on latency already; one requirement a dimension",
         }
     ]
@@ -317,7 +318,7 @@ def test_two_requirements_on_one_dimension_are_refused(world, api, product):
 def test_a_requirement_of_the_wrong_shape_is_422_naming_the_field(world, api, product, requirement, field):
     response = put_requirements(api(world.owner), world, product, [requirement])
     assert response.status_code == 422
-    assert {e["field"].rsplit(".", 1)[-1] for e in response.json()["detail"]} == {field}
+    assert {e["field"] for e in response.json()["errors"]} == {f"requirements[0].{field}"}
     assert not Requirement.objects.exists()
 
 
@@ -329,13 +330,13 @@ def test_the_resolve_flow(world, api, conflict):
     owner = api(world.owner)
     blank = resolve(owner, world, conflict, decision="  ", rationale="")
     assert blank.status_code == 422
-    assert blank.json()["detail"] == [
-        {"field": "decision", "message": "required"},
-        {"field": "rationale", "message": "required"},
+    assert blank.json()["errors"] == [
+        {"field": "decision", "code": "invalid", "message": "required"},
+        {"field": "rationale", "code": "invalid", "message": "required"},
     ]
     missing = resolve(owner, world, conflict, decision="Server first")
     assert missing.status_code == 422
-    assert missing.json()["detail"][0]["field"].endswith("rationale")
+    assert missing.json()["errors"][0]["field"] == "rationale"
 
     response = resolve(owner, world, conflict, decision=" Server first ", rationale="Phones after launch.")
     assert response.status_code == 200, response.content
@@ -371,4 +372,4 @@ def test_the_openapi_schema_documents_the_stakeholder_endpoints(db):
     assert set(paths["/api/proposals/{proposal_id}/conflicts"]) == {"get"}
     assert set(paths["/api/proposals/{proposal_id}/conflicts/{conflict_id}/resolve"]) == {"post"}
     assert paths["/api/proposals/{proposal_id}/conflicts"]["get"]["tags"] == ["stakeholders"]
-    assert {"StakeholderOut", "ConflictOut", "RequirementsIn", "FieldErrorsOut"} <= set(schema["components"]["schemas"])
+    assert {"StakeholderOut", "ConflictOut", "RequirementsIn", "Problem"} <= set(schema["components"]["schemas"])

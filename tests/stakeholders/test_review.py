@@ -295,12 +295,14 @@ def test_the_api_takes_the_same_actions_and_refusals(review, api, world):
     again = owner.post(url, {"action": "submit"}, content_type="application/json")
     assert again.status_code == 409
     no_reason = api(review.ml).post(url, {"action": "approve"}, content_type="application/json")
-    assert no_reason.status_code == 400
+    # A missing reason is a refused value: 422 naming it, as the API's other validation errors.
+    assert no_reason.status_code == 422
+    assert [e["field"] for e in no_reason.json()["errors"]] == ["reason"]
     ok = api(review.ml).post(url, {"action": "approve", "reason": "fine"}, content_type="application/json")
     assert ok.status_code == 200 and ok.json()["status"] == "in_review"
     assert ok.json()["history"][0]["decision"] == "approve"
     unknown = owner.post(url, {"action": "teleport"}, content_type="application/json")
-    assert unknown.status_code == 409
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "action"
 
 
 def test_the_api_hides_other_organisations_proposals(review, api, world):

@@ -363,7 +363,7 @@ def test_the_api_lists_the_blockers_and_takes_the_acknowledgements(review, world
 
     missing = post([{"key": "not_a_fit", "reason": "We approve the rules."}])
     assert missing.status_code == 422
-    (error,) = missing.json()["detail"]
+    (error,) = missing.json()["errors"]
     assert error["field"] == "acknowledgements" and "No stakeholder has stated any requirement" in error["message"]
     blank = post([{"key": "not_a_fit", "reason": "We approve the rules."}, {"key": "no_requirements", "reason": " "}])
     assert blank.status_code == 422
@@ -374,7 +374,7 @@ def test_the_api_lists_the_blockers_and_takes_the_acknowledgements(review, world
             {"key": "report_stale", "reason": "c"},
         ]
     )
-    assert unknown.status_code == 422 and "report_stale" in unknown.json()["detail"][0]["message"]
+    assert unknown.status_code == 422 and "report_stale" in unknown.json()["errors"][0]["message"]
     twice = post([{"key": "not_a_fit", "reason": "a"}, {"key": "not_a_fit", "reason": "b"}])
     assert twice.status_code == 422
     too_long = post([{"key": "not_a_fit", "reason": "x" * 1001}, {"key": "no_requirements", "reason": "b"}])
