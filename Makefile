@@ -23,7 +23,10 @@ run: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py load_questionnaires
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "Emails the app sends are written to sent-emails/, one file each."
 	@echo "MLFit is at http://$(HOST):$(PORT)/  (sign in as member@demo.mlfit.test / mlfit-demo-2026)"
+	@echo ""
 	@if [ -n "$$REDIS_URL$$CELERY_BROKER_URL" ]; then \
 		echo "Starting a Celery worker beside the web server"; \
 		DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 & \

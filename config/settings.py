@@ -212,7 +212,9 @@ MLFIT_TRUSTED_PROXY_COUNT = int(os.environ.get("MLFIT_TRUSTED_PROXY_COUNT", "0")
 # Where MLFit is served, for links in emails sent by jobs (there is no request to build them from).
 MLFIT_BASE_URL = os.environ.get("MLFIT_BASE_URL", "http://127.0.0.1:8000/")
 
-# Email: console by default, SMTP when EMAIL_HOST is set.
+# Email: SMTP when EMAIL_HOST is set; in development a file per message under sent-emails/ (in
+# .gitignore), so `make run` ends with the address and the sign-in rather than pages of raw MIME;
+# otherwise the console (a container's log).
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MLFit <mlfit@localhost>")
 if os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -221,6 +223,9 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-emails"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 

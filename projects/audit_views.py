@@ -3,6 +3,7 @@
 import json
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -12,8 +13,10 @@ from accounts.tenancy import member_required
 from audit.models import AuditEntry
 from projects.access import get_proposal_for_member
 from projects.csv_export import csv_lines
+from projects.history import KIND_ALIASES, KIND_LABELS, history_rows, people_of
 
-PAGE_SIZE = 50
+# Entries per page; answers given in one sitting fold into one row, so a page shows fewer rows.
+PAGE_SIZE = 100
 EXPORT_FORMATS = ("csv", "json")
 COLUMNS = [
     "id",
@@ -79,8 +82,37 @@ def history_view(request: HttpRequest, pk: int) -> HttpResponse:
         if fmt not in EXPORT_FORMATS:
             return HttpResponse("Export as format=csv or format=json.", status=400, content_type="text/plain")
         return _export(entries, fmt, f"proposal-{proposal.pk}-history")
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "projects/history.html", {"proposal": proposal, "page": page})
+    # The filters: what kind of change, and who made it. An unknown kind is ignored (all kinds);
+    # an unknown person matches nothing. The names offered are one query over this proposal.
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in KIND_LABELS else ""
+    who = request.GET.get("who", "")[:200]
+    people = people_of(list(entries.order_by().values_list("actor_label", flat=True).distinct()))
+    shown = entries
+    if kind:
+        prefixes = [kind, *(alias for alias, target in KIND_ALIASES.items() if target == kind)]
+        query = Q()
+        for prefix in prefixes:
+            query |= Q(action__startswith=f"{prefix}.")
+        shown = shown.filter(query)
+    if who:
+        shown = shown.filter(actor_label=who)
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/history.html",
+        {
+            "proposal": proposal,
+            "page": page,
+            # Answers given in one sitting are one row; a sitting cut by a page break shows on both.
+            "rows": history_rows(page.object_list),
+            "kinds": list(KIND_LABELS.items()),
+            "kind": kind,
+            "people": people,
+            "who": who,
+            "filtered": bool(kind or who),
+        },
+    )
 
 
 @require_safe

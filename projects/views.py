@@ -12,6 +12,7 @@ from accounts.tenancy import member_required
 from projects.access import get_proposal_for_member, may_edit
 from projects.forms import ProposalFilterForm, ProposalForm
 from projects.models import Proposal
+from projects.path import proposal_path
 from projects.selectors import LIST_COLUMNS, ProposalFilters, proposal_list, proposal_rows
 from projects.services import (
     AlreadySubmitted,
@@ -180,7 +181,9 @@ def proposal_discard_draft_view(request: HttpRequest, pk: int | None = None) -> 
 @member_required()
 def proposal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
-    return render(request, "projects/detail.html", {"proposal": proposal, "can_edit": may_edit(request, proposal)})
+    can_edit = may_edit(request, proposal)
+    path = proposal_path(proposal, can_edit=can_edit, is_owner=proposal.owner_id == request.user.pk)
+    return render(request, "projects/detail.html", {"proposal": proposal, "can_edit": can_edit, "path": path})
 
 
 @member_required()

@@ -17,7 +17,14 @@ from questionnaires.models import Assessment
 from questionnaires.versions import SUITABILITY_KEY, engine_questionnaire
 from reports import pdf_svg_text
 from reports.models import Report
-from reports.present import charts_for, present, report_decision
+from reports.present import (
+    charts_for,
+    keep_together,
+    present,
+    report_decision,
+    stakeholder_rows,
+    state_sentence,
+)
 from stakeholders.models import Conflict, ConflictStatus, SignOff
 
 
@@ -68,15 +75,23 @@ def review_mark(proposal_id: int) -> str:
 
 def report_html(report: Report, *, base_url: str = "") -> str:
     conflicts = Conflict.objects.filter(proposal=report.proposal).exclude(status=ConflictStatus.GONE)
+    view = present(report.results)
+    decision = report_decision(report) if report.results else ""
     context = {
         "report": report,
         "proposal": report.proposal,
-        "results": report.results,
-        "view": present(report.results),
-        "decision": report_decision(report) if report.results else "",
+        "results": view.get("results"),  # in print form, as on the page
+        "view": view,
+        "decision": decision,
         "charts": {name: _as_image(svg) for name, svg in charts_for(report).items()},
         "suitability": _suitability(report),
         "stakeholders": report.inputs.get("stakeholders", []),
+        "stakeholder_rows": stakeholder_rows(report.inputs.get("stakeholders", [])),
+        "state_sentence": state_sentence(report.proposal.status, report.proposal.review_round),
+        "cover_title": keep_together(report.proposal.title),
+        "cover_decision": keep_together(decision) if decision else "",
+        "cover_headline": keep_together((view.get("results") or {}).get("headline", "")),
+        "in_print": True,  # no links to pages of the app: a PDF is read away from it
         "conflicts": list(conflicts),
         # Every decision on the proposal so far, oldest first: a PDF is also the review's record.
         "signoffs": list(

@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:rid>/report.json", views.report_json_view, name="json"),
     path("<int:rid>/report.csv", views.report_csv_view, name="csv"),
     path("<int:rid>/pdf/", views.report_pdf_view, name="pdf"),
+    path("<int:rid>/report.docx", views.report_docx_view, name="docx"),
     path("compare/", views.report_compare_view, name="compare"),
 ]

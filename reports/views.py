@@ -1,6 +1,5 @@
 """Trade-off reports: ask for one, watch it run (htmx polling), read it, retry it, export it."""
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -14,10 +13,14 @@ from accounts.inputs import InputRefused, clean_text, parse_ids
 from accounts.tenancy import get_object_for_member, member_required
 from projects.access import get_proposal_for_member, may_edit, proposals_for
 from projects.models import Proposal
+from reports.docx import report_docx
+from reports.exports import report_csv, report_document
 from reports.models import Report, ReportStatus
 from reports.pdf import review_mark
 from reports.present import charts_for, present, report_decision
 from reports.services import DELAYED_NOTE, report_is_stale, report_pdf_request, report_request, report_retry
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _get_report(request: HttpRequest, pk: int, rid: int, *, full: bool = True):
@@ -59,11 +62,13 @@ def report_list_view(request: HttpRequest, pk: int) -> HttpResponse:
 def report_detail_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     proposal, report = _get_report(request, pk, rid)
     stale = report_is_stale(proposal=proposal, report=report)
+    view = present(report.results)
     context = {
         "proposal": proposal,
         "report": report,
-        "results": report.results,
-        "view": present(report.results),
+        # In print form (≤, ≥, no answer keys); the JSON and CSV downloads keep them as stored.
+        "results": view.get("results"),
+        "view": view,
         "decision": report_decision(report, out_of_date=stale) if report.results else "",
         "charts": charts_for(report),
         "stale": stale,
@@ -97,17 +102,7 @@ def report_retry_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 @member_required()
 def report_json_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     proposal, report = _get_report(request, pk, rid)
-    data = {
-        "report": report.pk,
-        "proposal": proposal.pk,
-        "status": report.status,
-        "created_at": report.created_at.isoformat(),
-        "requested_by": str(report.requested_by) if report.requested_by else None,
-        "engine_version": report.engine_version,
-        "inputs_hash": report.inputs_hash,
-        "inputs": report.inputs,
-        "results": report.results,
-    }
+    data = report_document(report=report, proposal=proposal)
     response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.json"'
     return response
@@ -139,24 +134,22 @@ def report_pdf_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
 
 
 @member_required()
+def report_docx_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
+    """The report as a Word file, made on request (a second or less; nothing to wait for)."""
+    _, report = _get_report(request, pk, rid)
+    if report.status != ReportStatus.SUCCEEDED:
+        messages.info(request, "The Word file can be made once the report is computed.")
+        return redirect("reports:detail", pk=pk, rid=rid)
+    response = HttpResponse(report_docx(report), content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.docx"'
+    return response
+
+
+@member_required()
 def report_csv_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     _, report = _get_report(request, pk, rid)
-    results = report.results or {}
-    view = present(results)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(report_csv(report=report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.csv"'
-    writer = csv.writer(response)
-    criteria = results.get("criteria", [])
-    writer.writerow(
-        ["rank", "approach", "weighted_sum", "topsis_closeness", "pareto", "probability_first"]
-        + [f"{c['label']} ({c.get('unit', '')})".replace(" ()", "") for c in criteria]
-    )
-    probability = (results.get("sensitivity") or {}).get("probability_first", {})
-    for row in view.get("ranking_rows", []):
-        writer.writerow(
-            [row["rank"], row["label"], row["score"], row["closeness"], row["pareto"], probability.get(row["key"], "")]
-            + [cell["value"] for cell in row["raw"]]
-        )
     return response
 
 

@@ -321,7 +321,10 @@ def test_the_detail_shows_the_results_once_the_job_succeeded(scenario, done):
     assert not page.one("#report-status").has_attr("hx-trigger")  # polling stopped
     assert {"Summary", "Ranking", "Sensitivity", "Production risks and next steps"} <= set(page.texts("h2"))
     assert done.headline in page.text("#summary .headline")
-    exports = [(export.upper(), url(export, done)) for export in ("pdf", "csv", "json")]
+    exports = [
+        (label, url(export, done))
+        for label, export in [("PDF", "pdf"), ("Word", "docx"), ("CSV", "csv"), ("JSON", "json")]
+    ]
     assert page.links(".page-head .actions") == exports
 
 
@@ -583,11 +586,14 @@ def test_without_an_assessment_the_report_says_models_are_rated_without_labels(w
     assert report.results["labelled_examples"] == 0
     page = parse(world.client_for(world.member).get(url("detail", report)))
     assert "knows of no labelled examples" in page.text("#summary .alert")
-    # An approach failing two must-haves: its reasons read as two sentences, not "0.8.; Ines".
+    # An approach failing two must-haves: one row of the grid, each failure in its must-have's column.
     two = next(f for f in report.results["filtered_out"] if len(f["failures"]) == 2)
-    first, second = (f["explanation"] for f in two["failures"])
-    assert squash(f"{two['label']}: {first} {second}") in page.texts("#filtered li")
-    assert not page.shows(".;")
+    rows = {row["Approach"].removesuffix(" no ML"): row for row in page.table("#must-haves")}
+    for failure in two["failures"]:
+        column = next(h for h in rows[two["label"]] if h.startswith(failure["stated"].replace(">=", "≥")[:12]))
+        assert rows[two["label"]][column] == f"fails: offers {failure['approach_value']}"
+        assert column.endswith("asked by Ines Okafor")
+    assert not page.shows(".;") and not page.shows("<=") and not page.shows(">=")
 
 
 def test_the_proposal_page_shows_the_latest_reports_answer_and_when_it_is_out_of_date(scenario):

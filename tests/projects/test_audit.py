@@ -134,7 +134,11 @@ def test_the_history_page_shows_entries_and_exports_them(world):
     update(world, title="Route tickets by topic")
     client = world.client_for(world.member)
     page = client.get(reverse("projects:history", args=[world.proposal.pk]))
-    assert any("title Route tickets by topic" in entry["After"] for entry in parse(page).table("#audit"))
+    assert any(
+        entry["What"] == "Proposal edited"
+        and "Title Route support tickets → Route tickets by topic" in entry["Changes"]
+        for entry in parse(page).table("#audit")
+    )
     as_csv = client.get(reverse("projects:history", args=[world.proposal.pk]), {"format": "csv"})
     rows = list(csv.DictReader(io.StringIO(b"".join(as_csv.streaming_content).decode())))
     assert rows[-1]["action"] == "proposal.updated" and json.loads(rows[-1]["after"]) == {

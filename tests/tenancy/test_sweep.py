@@ -250,6 +250,7 @@ WEB: dict[str, Route] = {
     "reports:json": Route(REPORT, get=anyone(200), post=anyone(200)),
     "reports:csv": Route(REPORT, get=anyone(200), post=anyone(200)),
     "reports:pdf": Route(REPORT, get=anyone(200), post=anyone(200)),  # the wait page; the job never runs here
+    "reports:docx": Route(REPORT, get=anyone(200), post=anyone(200)),
     "reports:compare": Route(P, get=anyone(200), post=anyone(200), query={"r": [Ref("report"), Ref("report_2")]}),
     "report_library": Route({}, get=own(200), post=own(200)),
     # review: the workflow's own refusals. The owner may submit, though not in this state (409); a
@@ -287,7 +288,8 @@ NOT_TENANT: dict[str, str] = {
     ),
     "api:openapi-json": "the API's schema: the same for everyone",
     "api:openapi-view": "the API's docs page: the same for everyone",
-    "api:api-root": "ninja's root view: no data",
+    "api:api-root": "the API's root: a 404 problem, no data",
+    "api:unknown": "any other path under /api/: a 404 problem, no data",
 }
 NOT_TENANT_NAMESPACES: dict[str, str] = {
     # test_the_django_admin_is_for_staff_only checks an organisation admin is not let in.
@@ -305,6 +307,7 @@ PARENTS = {
     "proposal_version",
     "section",
     "dimension",
+    "questionnaire",
     "duty",  # a duty's key in the rules file, the same in every organisation
 }
 
@@ -319,6 +322,7 @@ class ApiRoute:
 
 
 PROPOSAL_ID = {"proposal_id": "proposal"}
+API_REPORT = {"proposal_id": "proposal", "report_id": "report"}
 API: dict[tuple[str, str], ApiRoute] = {
     ("GET", "/api/proposals"): ApiRoute({}, own(200)),
     ("POST", "/api/proposals"): ApiRoute({}, own(201), body={"title": "Churn", "problem": "Customers leave."}),
@@ -327,6 +331,9 @@ API: dict[tuple[str, str], ApiRoute] = {
         PROPOSAL_ID,
         owner(200),
         body={"title": "Route tickets", "problem": "Tickets bounce.", "version": Ref("proposal_version")},
+    ),
+    ("PATCH", "/api/proposals/{proposal_id}"): ApiRoute(
+        PROPOSAL_ID, owner(200), body={"title": "Route tickets", "version": Ref("proposal_version")}
     ),
     ("PUT", "/api/proposals/{proposal_id}/answers"): ApiRoute(
         PROPOSAL_ID, owner(200), body={"answers": {"answer_is_stored": "no"}}
@@ -348,6 +355,19 @@ API: dict[tuple[str, str], ApiRoute] = {
     ),
     ("GET", "/api/proposals/{proposal_id}/review"): ApiRoute(PROPOSAL_ID, anyone(200)),
     ("POST", "/api/proposals/{proposal_id}/review"): ApiRoute(PROPOSAL_ID, owner(409), body={"action": "submit"}),
+    # Reports, as their pages: any member who may see the proposal. Asking again for unchanged inputs
+    # answers the existing report (200); the PDF is not rendered yet, so a job is asked for (202).
+    ("POST", "/api/proposals/{proposal_id}/reports"): ApiRoute(PROPOSAL_ID, anyone(200)),
+    ("GET", "/api/proposals/{proposal_id}/reports"): ApiRoute(PROPOSAL_ID, anyone(200)),
+    ("GET", "/api/proposals/{proposal_id}/reports/{report_id}"): ApiRoute(API_REPORT, anyone(200)),
+    ("GET", "/api/proposals/{proposal_id}/reports/{report_id}/report.json"): ApiRoute(API_REPORT, anyone(200)),
+    ("GET", "/api/proposals/{proposal_id}/reports/{report_id}/report.csv"): ApiRoute(API_REPORT, anyone(200)),
+    ("GET", "/api/proposals/{proposal_id}/reports/{report_id}/report.pdf"): ApiRoute(API_REPORT, anyone(202)),
+    # The same for everyone (published questionnaires, the vocabulary) or the caller's own (stake roles).
+    ("GET", "/api/questionnaires"): ApiRoute({}, own(200)),
+    ("GET", "/api/questionnaires/{key}"): ApiRoute({"key": "questionnaire"}, own(200)),
+    ("GET", "/api/stake-roles"): ApiRoute({}, own(200)),
+    ("GET", "/api/dimensions"): ApiRoute({}, own(200)),
 }
 
 # Cases that leak today, by test id -> the leak; each is xfail(strict=True), so fixing the view
@@ -451,6 +471,7 @@ def _populate(org, people: dict[str, User], *, secret: str) -> dict[str, Any]:
         "approved_proposal": approved.pk,
         "dimension": "latency",
         "duty": "risk_management",
+        "questionnaire": "ml_suitability",
         "notification": Notification.objects.get(user=people["member"], event_key=f"sweep:{org.pk}").pk,
         "stake_role": StakeRole.objects.filter(organisation=org, signoff_required=False).first().pk,
         "membership": member_membership.pk,
