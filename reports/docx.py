@@ -27,6 +27,7 @@ SECTIONS = (
     "How well each approach serves each stakeholder",
     "Sensitivity",
     "Production risks and next steps",
+    "EU AI Act triage",
     "Stakeholders and requirements",
     "Review",
 )
@@ -47,6 +48,37 @@ def _table(document: Any, header: list[str], rows: list[list[str]]) -> None:
 
 def _number(value: Any, places: int = 3) -> str:
     return "—" if value is None else f"{value:.{places}f}"
+
+
+def _ai_act_section(document: Any, report: Report) -> None:
+    """The EU AI Act triage as the PDF shows it (templates/regulation/_report_section.html): the
+    tier frozen with the report's inputs, the duties that constrain the build, the open duties now."""
+    proposal = report.proposal
+    regulation = (report.inputs or {}).get("regulation") or {}
+    document.add_heading("EU AI Act triage", level=1)
+    if regulation:
+        articles = f" ({regulation['articles']})" if regulation.get("articles") else ""
+        text = f"{regulation.get('tier_label', '')}{articles}, as triaged when this report was asked for."
+        if proposal.ai_act_tier and proposal.ai_act_tier != regulation.get("tier"):
+            text += f" The triage has changed since: the proposal is now {proposal.ai_act_label.lower()}."
+        document.add_paragraph(text)
+        duties = [d for group in (regulation.get("constraints") or {}).values() for d in group]
+        if duties:
+            document.add_paragraph("Duties that constrain how the system is built, shown as production risks:")
+            for duty in duties:
+                document.add_paragraph(
+                    f"{duty['label']} ({duty['citation']}; applies from {duty['applies_from']})", style="List Bullet"
+                )
+    elif proposal.ai_act_tier:
+        document.add_paragraph(
+            f"Not triaged when this report was asked for; the proposal is now {proposal.ai_act_label.lower()}. "
+            "Ask for a new report to weigh it."
+        )
+    else:
+        document.add_paragraph("The proposal has not been triaged under the EU AI Act.")
+    if proposal.ai_act_tier:
+        document.add_paragraph(f"Open duties on the triage's checklist now: {proposal.ai_act_open_obligations}.")
+    document.add_paragraph(regulation.get("disclaimer") or "A triage, not legal advice.")
 
 
 def report_docx(report: Report) -> bytes:
@@ -170,6 +202,8 @@ def report_docx(report: Report) -> bytes:
             document.add_paragraph(step, style="List Number")
     if not results.get("risks"):
         document.add_paragraph("No production risks were found in the answers.")
+
+    _ai_act_section(document, report)
 
     document.add_heading("Stakeholders and requirements", level=1)
     rows = stakeholder_rows((report.inputs or {}).get("stakeholders", []))

@@ -83,3 +83,23 @@ def test_the_report_and_its_pdf_show_the_triage(world, questionnaire_version):
     )
     assert "not legal advice" in section
     assert "EU AI Act: human oversight" in page.text("#risks")
+
+
+def test_the_word_file_has_the_same_triage_section(world, questionnaire_version):
+    import io
+
+    from docx import Document
+
+    from reports.docx import report_docx
+
+    build_scenario(world)
+    screen(world, CV_SCREENING)
+    report = computed(world.proposal, world.owner)
+    document = Document(io.BytesIO(report_docx(report)))
+    paragraphs = [p.text for p in document.paragraphs]
+    start = paragraphs.index("EU AI Act triage")
+    section = paragraphs[start : paragraphs.index("Stakeholders and requirements")]
+    assert section[1].startswith("High-risk (Article 6(2) and Annex III point 4(a))")
+    assert any("Article 14" in line for line in section)  # human oversight, a duty that constrains the build
+    assert f"Open duties on the triage's checklist now: {world.proposal.ai_act_open_obligations}." in section
+    assert any("not legal advice" in line for line in section)
