@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.services import audit_record
+from projects.models import Proposal
 from projects.services import proposal_inputs_changed
 from questionnaires.engine import (
     AnswerError,
@@ -20,12 +21,26 @@ from questionnaires.engine import (
     visible_questions,
 )
 from questionnaires.engine.schema import Question, Section
-from questionnaires.models import Answer, Assessment, QuestionnaireVersion
+from questionnaires.models import Answer, Assessment, AssessmentStatus, QuestionnaireVersion
 from questionnaires.versions import SUITABILITY_KEY, engine_questionnaire
 
 
 class AssessmentError(Exception):
     """An action the assessment's state does not allow; the message says why."""
+
+
+def proposal_assessment_latest(*, proposal: Proposal, key: str) -> Assessment | None:
+    """The proposal's newest assessment of one of its own questionnaires (stakeholder empty), not
+    superseded. The key is part of the question: a proposal answers more than one (suitability,
+    the EU AI Act triage), and without it the one started last would be taken for the other."""
+    return (
+        Assessment.objects.filter(proposal=proposal, stakeholder__isnull=True, questionnaire__key=key)
+        .exclude(status=AssessmentStatus.SUPERSEDED)
+        .select_related("questionnaire")
+        .defer("questionnaire__definition")
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def answers_of(assessment: Assessment) -> dict[str, Any]:

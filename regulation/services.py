@@ -24,8 +24,8 @@ from audit.services import audit_record
 from projects.models import Proposal
 from projects.services import proposal_set_ai_act
 from questionnaires.engine import Questionnaire, effective_answers, missing_required
-from questionnaires.models import Assessment, AssessmentStatus
-from questionnaires.services import AssessmentError, SaveOutcome, answers_of, answers_save
+from questionnaires.models import Assessment
+from questionnaires.services import AssessmentError, SaveOutcome, answers_of, answers_save, proposal_assessment_latest
 from questionnaires.versions import engine_questionnaire, latest_version
 from regulation import engine
 from regulation.models import ObligationCheck
@@ -42,14 +42,7 @@ def rules() -> engine.Rules:
 
 def screening_latest(*, proposal: Proposal) -> Assessment | None:
     """The proposal's triage screening: its newest assessment of the `eu_ai_act` questionnaire."""
-    return (
-        Assessment.objects.filter(proposal=proposal, stakeholder__isnull=True, questionnaire__key=QUESTIONNAIRE_KEY)
-        .exclude(status=AssessmentStatus.SUPERSEDED)
-        .select_related("questionnaire")
-        .defer("questionnaire__definition")
-        .order_by("-created_at")
-        .first()
-    )
+    return proposal_assessment_latest(proposal=proposal, key=QUESTIONNAIRE_KEY)
 
 
 @transaction.atomic

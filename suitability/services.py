@@ -22,6 +22,7 @@ from questionnaires.services import (
     answers_of,
     answers_save,
     answers_that_count,
+    proposal_assessment_latest,
     questionnaire_diff,
 )
 from questionnaires.versions import SUITABILITY_KEY, engine_questionnaire, latest_version
@@ -77,17 +78,8 @@ def verdict_reasons(result: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def assessment_latest(*, proposal: Proposal) -> Assessment | None:
-    """The proposal's newest suitability assessment. The proposal's own questionnaires (stakeholder
-    empty) are the suitability one and the EU AI Act triage (regulation.services.screening_latest),
-    so the key is part of the question: without it a triage started last would be taken for it."""
-    return (
-        Assessment.objects.filter(proposal=proposal, stakeholder__isnull=True, questionnaire__key=SUITABILITY_KEY)
-        .exclude(status=AssessmentStatus.SUPERSEDED)
-        .select_related("questionnaire")
-        .defer("questionnaire__definition")
-        .order_by("-created_at")
-        .first()
-    )
+    """The proposal's newest suitability assessment."""
+    return proposal_assessment_latest(proposal=proposal, key=SUITABILITY_KEY)
 
 
 @transaction.atomic
