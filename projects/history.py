@@ -49,6 +49,10 @@ ACTION_LABELS = {
     "review.archive": "Archived",
     "review.unarchive": "Restored from the archive",
     "review.signoff": "Sign-off recorded",
+    "ai_act.started": "EU AI Act triage started",
+    "ai_act.triaged": "EU AI Act tier recorded",
+    "ai_act.duty_ticked": "EU AI Act duty ticked off",
+    "ai_act.duty_reopened": "EU AI Act duty reopened",
 }
 
 # The filter "what kind of change": the first part of the action's key.
@@ -63,6 +67,7 @@ KIND_LABELS = {
     "review": "Review and sign-off",
     "comment": "Comments",
     "outcome": "Outcomes",
+    "ai_act": "EU AI Act triage",
 }
 # Actions whose first part files them under another kind in the filter.
 KIND_ALIASES = {"requirement": "requirements"}
@@ -245,7 +250,7 @@ def _subject(entry: Any) -> str:
         who = after.get("role") or ""
         round_ = f"round {after['round']}" if after.get("round") else ""
         return " · ".join(p for p in [decision, f"as {who}" if who else "", round_] if p)
-    if kind in ("suitability answers", "stakeholder answers", "assessment"):
+    if kind in ("suitability answers", "stakeholder answers", "assessment", "EU AI Act triage"):
         # An assessment's own label ends with its proposal's id ('ML suitability v1 for 66').
         return re.sub(r" for \d+$", "", entry.object_label)
     if kind == "proposal":

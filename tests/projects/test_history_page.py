@@ -180,3 +180,18 @@ def test_the_page_costs_the_same_queries_however_long_the_history(world, questio
     with CaptureQueriesContext(connection) as long:
         history(client, world.proposal)
     assert len(long) == len(short)
+
+
+def test_the_eu_ai_act_triage_reads_in_words_and_has_its_own_kind(world, questionnaire_version):
+    from regulation.services import screening_save, screening_start
+    from tests.regulation.answers import CV_SCREENING
+
+    screening = screening_start(proposal=world.proposal, by=world.owner)
+    screening.proposal = world.proposal
+    screening_save(assessment=screening, raw=CV_SCREENING, by=world.owner)
+    client = world.client_for(world.member)
+    page = parse(history(client, world.proposal, kind="ai_act"))
+    whats = [r["What"] for r in page.table("#audit")]
+    assert whats and all(w.startswith("EU AI Act") for w in whats), whats
+    assert "EU AI Act triage" in [o.label for o in page.options("select[name=kind]")]
+    assert not raw_in(page.text("#audit"))
