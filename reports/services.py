@@ -274,19 +274,24 @@ def report_run(*, report_id: int) -> str:
     written = (
         Report.objects.filter(pk=report_id)
         .exclude(status=ReportStatus.SUCCEEDED)
-        .update(
-            status=ReportStatus.SUCCEEDED,
-            results=results,
-            headline=_headline_of(results)[:300],
-            progress=100,
-            progress_note="Done",
-            finished_at=timezone.now(),
-            error="",
-        )
+        .update(**_succeeded(results, finished_at=timezone.now()))
     )
     if written:
         _report_finished(report_id)
     return "succeeded" if written else "already succeeded"
+
+
+def _succeeded(results: dict[str, Any], *, finished_at: datetime) -> dict[str, Any]:
+    """The fields a report takes when its results are written, by one job or by a batch."""
+    return {
+        "status": ReportStatus.SUCCEEDED,
+        "results": results,
+        "headline": _headline_of(results)[:300],
+        "progress": 100,
+        "progress_note": "Done",
+        "finished_at": finished_at,
+        "error": "",
+    }
 
 
 def _headline_of(results: dict[str, Any]) -> str:
@@ -577,15 +582,7 @@ def report_run_batch(*, report_ids: Sequence[int]) -> dict[str, int]:
             written += (
                 Report.objects.filter(pk=pk)
                 .exclude(status=ReportStatus.SUCCEEDED)
-                .update(
-                    status=ReportStatus.SUCCEEDED,
-                    results=results,
-                    headline=_headline_of(results)[:300],
-                    progress=100,
-                    progress_note="Done",
-                    finished_at=finished,
-                    error="",
-                )
+                .update(**_succeeded(results, finished_at=finished))
             )
         for pk, reason in failed:
             report_fail(report_id=pk, reason=reason)

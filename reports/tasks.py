@@ -22,15 +22,9 @@ from reports.services import (
 
 # Transient: the database or the network hiccuped; the job is retried with backoff.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError)
-
-
-def _heartbeat(task, report_ids: list[int]) -> AbstractContextManager[None]:
-    """In a worker, the reports' heartbeat thread; run eagerly (tests, a laptop) nobody sweeps."""
-    return nullcontext() if task.request.is_eager else report_heartbeat(report_ids=report_ids)
-
-
-@shared_task(
-    name="assessments.tasks.compute_report",
+# One report or a batch: acknowledged only when done (a killed worker's job is delivered again),
+# transient failures retried with backoff, and stopped after two minutes.
+COMPUTE_OPTIONS = dict(
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -41,6 +35,14 @@ def _heartbeat(task, report_ids: list[int]) -> AbstractContextManager[None]:
     soft_time_limit=120,
     time_limit=150,
 )
+
+
+def _heartbeat(task, report_ids: list[int]) -> AbstractContextManager[None]:
+    """In a worker, the reports' heartbeat thread; run eagerly (tests, a laptop) nobody sweeps."""
+    return nullcontext() if task.request.is_eager else report_heartbeat(report_ids=report_ids)
+
+
+@shared_task(name="assessments.tasks.compute_report", **COMPUTE_OPTIONS)
 def compute_report(self, report_id: int) -> str:
     try:
         with _heartbeat(self, [report_id]):
@@ -55,18 +57,7 @@ def compute_report(self, report_id: int) -> str:
         raise
 
 
-@shared_task(
-    name="assessments.tasks.compute_reports",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_kwargs={"max_retries": 5},
-    soft_time_limit=120,
-    time_limit=150,
-)
+@shared_task(name="assessments.tasks.compute_reports", **COMPUTE_OPTIONS)
 def compute_reports(self, report_ids: list[int]) -> dict[str, int]:
     """Many reports in one job (`manage.py recompute_reports`); one report asked for on its page
     goes through compute_report, which shows its progress."""
