@@ -12,7 +12,8 @@ class ApproachSetForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 40, "cols": 120, "style": "font-family: monospace"}),
         help_text=(
             "The candidate approaches and their profiles as JSON: every figure with its value and the reason or "
-            "source behind it (units are explained in approaches/definitions/approaches.yaml). Saving a change "
+            "source behind it (units are explained in approaches/definitions/approaches.yaml), and the figures "
+            "that differ per task family (by_family) and pattern complexity (by_complexity). Saving a change "
             "publishes it as a new version; reports already made keep the version they were computed with."
         ),
     )

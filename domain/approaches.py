@@ -5,6 +5,12 @@ The catalogue is data: ``approaches/definitions/approaches.yaml`` (units in its 
 published as versioned ApproachSets that an admin may edit (approaches.versions). Both the
 trade-off reports and the conflict detector read the latest published version, so an edit
 changes the reports' must-have filter and the detector's infeasible must-haves alike.
+
+Each approach's base profile holds for a problem of no particular kind; ``by_family`` and
+``by_complexity`` adjust it to the problem (docs/methodology.md §7.12): ``profiles_for(problem,
+approaches)`` reads the task family, the labelled examples and the pattern complexity from the
+suitability answers (``problem_from_answers``) and returns the approaches with their figures for
+that problem, each with its reason. The conflict detector and the trade-off report both call it.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ import itertools
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +28,7 @@ from typing import Any
 import yaml
 
 from domain.vocabulary import DEPLOYMENTS, INTERPRETABILITY_LEVELS
-from domain.yamlcheck import as_bool, as_list, as_number, as_text, as_version, check_keys
+from domain.yamlcheck import as_bool, as_list, as_mapping, as_number, as_text, as_version, check_keys, is_number
 
 # The catalogue's source file, which the approaches app publishes as its first version.
 APPROACHES_PATH = Path(__file__).resolve().parent.parent / "approaches" / "definitions" / "approaches.yaml"
@@ -54,6 +61,12 @@ class Approach:
     deployments: tuple[str, ...]
     residency: tuple[str, ...] = ()  # empty: hosted by the team, so it runs wherever data must stay
     reasons: dict[str, str] = field(default_factory=dict)  # profile figure -> where it comes from
+    # Task family -> the figures that differ from the base profile for it, and their reasons
+    # (docs/methodology.md §7.12), applied by profiles_for.
+    by_family: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_family_reasons: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Pattern complexity (the rule_complexity answer) -> (shift of every quality point, reason).
+    by_complexity: dict[str, tuple[float, str]] = field(default_factory=dict)
 
 
 _FIGURES = (
@@ -70,6 +83,27 @@ _FIGURES = (
 )
 _NUMBER_FIGURES = frozenset(_FIGURES) - {"interpretability", "quality_by_examples", "deployments"}
 _KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+
+# The task families a profile may be conditioned on (the suitability question ``task_family``,
+# docs/methodology.md §7.12); "other" (something else, a mix, or not answered) is the base profile.
+TASK_FAMILIES = ("tabular", "text", "image", "audio", "ranking", "time_series", "other")
+TASK_FAMILY_LABELS = {
+    "tabular": "records in tables",
+    "text": "text",
+    "image": "images or video",
+    "audio": "audio or speech",
+    "ranking": "ranking or recommendation",
+    "time_series": "time series",
+    "other": "another kind of task, or a mix",
+}
+# The rule_complexity answers (docs/methodology.md §2.2) a quality curve may be shifted for.
+COMPLEXITIES = ("table", "few_rules", "many_rules", "cannot_write")
+COMPLEXITY_LABELS = {
+    "table": "a pattern a small table or a fixed formula captures",
+    "few_rules": "a pattern a handful of clear rules capture",
+    "many_rules": "a pattern of many rules with exceptions",
+    "cannot_write": "a pattern nobody could write down",
+}
 
 
 def approaches_from_file(path: str | Path = APPROACHES_PATH) -> tuple[Approach, ...]:
@@ -106,7 +140,12 @@ def _build_approaches(data: Any) -> tuple[Approach, ...]:
         raise ValueError("approaches: list at least one approach")
     approaches: list[Approach] = []
     for i, entry in enumerate(entries):
-        check_keys(entry, f"approaches[{i}]", required={"key", "label", "description", "ml", "needs_labels", "profile"})
+        check_keys(
+            entry,
+            f"approaches[{i}]",
+            required={"key", "label", "description", "ml", "needs_labels", "profile"},
+            optional={"by_family", "by_complexity"},
+        )
         key = entry["key"]
         if not isinstance(key, str) or not _KEY_PATTERN.fullmatch(key):
             raise ValueError(f"approaches[{i}].key: expected lower_snake_case, got {key!r}")
@@ -122,6 +161,8 @@ def _build_approaches(data: Any) -> tuple[Approach, ...]:
             check_keys(figure, at, required={"value", "reason"})
             reasons[name] = as_text(figure["reason"], f"{at}.reason")
             values[name] = _figure(name, figure["value"], f"{at}.value")
+        by_family, by_family_reasons = _by_family(entry.get("by_family", {}), f"{where}.by_family")
+        by_complexity = _by_complexity(entry.get("by_complexity", {}), f"{where}.by_complexity")
         approaches.append(
             Approach(
                 key=key,
@@ -130,10 +171,52 @@ def _build_approaches(data: Any) -> tuple[Approach, ...]:
                 ml=as_bool(entry["ml"], f"{where}.ml"),
                 needs_labels=as_bool(entry["needs_labels"], f"{where}.needs_labels"),
                 reasons=reasons,
+                by_family=by_family,
+                by_family_reasons=by_family_reasons,
+                by_complexity=by_complexity,
                 **values,
             )
         )
     return tuple(approaches)
+
+
+def _by_family(raw: Any, where: str) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
+    """Per task family, the figures that differ from the base profile; unknown families and
+    figures are refused by name (a typo would silently keep the base figure)."""
+    values: dict[str, dict[str, Any]] = {}
+    reasons: dict[str, dict[str, str]] = {}
+    for family, figures in as_mapping(raw, where).items():
+        if family not in TASK_FAMILIES or family == "other":
+            known = ", ".join(f for f in TASK_FAMILIES if f != "other")
+            raise ValueError(f"{where}: unknown task family '{family}' (known: {known}; 'other' is the base profile)")
+        at = f"{where}.{family}"
+        figures = as_mapping(figures, at)
+        if not figures:
+            raise ValueError(f"{at}: give at least one figure, or leave the family out")
+        for name in figures:
+            if name not in _FIGURES:
+                raise ValueError(f"{at}: unknown figure '{name}' (known: {', '.join(_FIGURES)})")
+        values[family], reasons[family] = {}, {}
+        for name, figure in figures.items():
+            check_keys(figure, f"{at}.{name}", required={"value", "reason"})
+            reasons[family][name] = as_text(figure["reason"], f"{at}.{name}.reason")
+            values[family][name] = _figure(name, figure["value"], f"{at}.{name}.value")
+    return values, reasons
+
+
+def _by_complexity(raw: Any, where: str) -> dict[str, tuple[float, str]]:
+    shifts: dict[str, tuple[float, str]] = {}
+    for complexity, figures in as_mapping(raw, where).items():
+        if complexity not in COMPLEXITIES:
+            raise ValueError(f"{where}: unknown pattern complexity '{complexity}' (known: {', '.join(COMPLEXITIES)})")
+        at = f"{where}.{complexity}"
+        check_keys(figures, at, required={"quality_shift"})
+        check_keys(figures["quality_shift"], f"{at}.quality_shift", required={"value", "reason"})
+        value = figures["quality_shift"]["value"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -1 <= value <= 1:
+            raise ValueError(f"{at}.quality_shift.value: expected a number from -1 to 1, got {value!r}")
+        shifts[complexity] = (float(value), as_text(figures["quality_shift"]["reason"], f"{at}.quality_shift.reason"))
+    return shifts
 
 
 def _figure(name: str, value: Any, where: str) -> Any:
@@ -181,6 +264,97 @@ def quality_at(approach: Approach, examples: float) -> float:
             xa = math.log10(1 + a.examples)
             return a.quality + (b.quality - a.quality) * (x - xa) / (xb - xa)
     return points[-1].quality
+
+
+# --------------------------------------------------------------------------------------------
+# Profiles conditioned on the problem (docs/methodology.md §7.12)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What the profiles depend on, from the suitability answers."""
+
+    task_family: str = "other"  # one of TASK_FAMILIES; "other" reads the base profiles
+    labelled_examples: float = 0.0  # the labels at hand (the report reads each curve there)
+    complexity: str | None = None  # the rule_complexity answer, None when not given
+    answered: bool = False  # whether the task family was answered at all
+
+    @property
+    def family_label(self) -> str:
+        return TASK_FAMILY_LABELS.get(self.task_family, self.task_family)
+
+    def describe(self) -> str:
+        """The problem the figures were read for, in one sentence (the report's inputs)."""
+        if not self.answered:
+            return (
+                "The task family was not answered (the assessment predates the question, or there is none), so the "
+                "general profiles are used: the figures for a task of no particular kind, as before profiles "
+                "depended on the problem."
+            )
+        parts = [_TASK_PHRASES.get(self.task_family, f"a task on {self.family_label}")]
+        parts.append(f"{_count(self.labelled_examples)} labelled examples at hand")
+        if self.complexity in COMPLEXITY_LABELS:
+            parts.append(COMPLEXITY_LABELS[self.complexity])
+        return "The approaches' figures are read for " + ", ".join(parts[:-1]) + " and " + parts[-1] + "."
+
+
+_TASK_PHRASES = {
+    "ranking": "a ranking or recommendation task",
+    "time_series": "a time series to forecast",
+    "other": "another kind of task, or a mix (the general profiles)",
+}
+
+
+def _count(examples: float) -> str:
+    return f"{examples:,.0f}" if examples else "no"
+
+
+def labelled_examples_of(answers: Mapping[str, Any]) -> float:
+    """The labels at hand: ``labelled_examples``, or ``example_count`` when every example is
+    labelled, else 0 (labels that could be made are not labels yet)."""
+    count = answers.get("labelled_examples")
+    if is_number(count):
+        return max(float(count), 0.0)
+    examples = answers.get("example_count")
+    if answers.get("labels_available") in ("all", "yes") and is_number(examples):
+        return max(float(examples), 0.0)
+    return 0.0
+
+
+def problem_from_answers(answers: Mapping[str, Any]) -> Problem:
+    """The problem as the suitability answers (or the detector's stored facts) state it."""
+    family = answers.get("task_family")
+    complexity = answers.get("rule_complexity")
+    return Problem(
+        task_family=family if family in TASK_FAMILIES else "other",
+        labelled_examples=labelled_examples_of(answers),
+        complexity=complexity if complexity in COMPLEXITIES else None,
+        answered=family in TASK_FAMILIES,
+    )
+
+
+def profiles_for(problem: Problem, approaches: Sequence[Approach]) -> tuple[Approach, ...]:
+    """Each approach with its figures for ``problem``: the base profile, the task family's figures
+    over it, then the quality curve shifted for the pattern's complexity (clamped to 0 to 1). Every
+    figure keeps its reason; a shifted curve's reason says by how much and why. Pure: nine
+    approaches take microseconds, so nothing is cached."""
+    return tuple(_conditioned(approach, problem.task_family, problem.complexity) for approach in approaches)
+
+
+def _conditioned(approach: Approach, family: str, complexity: str | None) -> Approach:
+    values: dict[str, Any] = dict(approach.by_family.get(family, {}))
+    reasons = {**approach.reasons, **approach.by_family_reasons.get(family, {})}
+    shift = approach.by_complexity.get(complexity) if complexity else None
+    if shift is not None and shift[0]:
+        delta, why = shift
+        curve = values.get("quality_by_examples", approach.quality_by_examples)
+        values["quality_by_examples"] = tuple(
+            QualityPoint(p.examples, min(1.0, max(0.0, round(p.quality + delta, 6)))) for p in curve
+        )
+        reasons["quality_by_examples"] = f"{reasons['quality_by_examples']} For this pattern ({delta:+g}): {why}"
+    if not values:
+        return approach  # the base profile holds for this problem
+    return replace(approach, reasons=reasons, by_family={}, by_family_reasons={}, by_complexity={}, **values)
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,7 +40,10 @@ hold and says why, naming the values and the people, with concrete ways out. Fiv
    not help), and sets that hold a contradiction of rule 1 are left to rule 1. Severity
    ``severity.infeasible_must_haves``. For each member, the resolutions name an approach that
    fails nothing else and the value the member must be relaxed to for it to pass: that approach
-   then meets every must-have, so every infeasible set goes away.
+   then meets every must-have, so every infeasible set goes away; when no approach fails only
+   one member, the two cheapest options relaxing several must-haves at once, ranked by what they
+   give up (``domain.feasibility``, docs/methodology.md §7.13). A must-have out of reach alone
+   names the other must-haves the approaches closest to it fail: they constrain it too.
 
    When some profile meets every must-have, a nice-to-have none of those profiles reaches is
    reported under the same kind, at ``severity.nice_to_have_out_of_reach``, with the value a
@@ -100,8 +103,10 @@ severity (high first), then kind (in the order of the rules above), then fingerp
 inside a conflict is in a fixed order too, so the same input in any order gives the same output.
 
 **Approach profiles** are the trade-off reports' catalogue (``domain.approaches``): the app
-passes the latest published ApproachSet, each approach seen through ``profile_of``, so an edit in
-the admin changes both. Requirements are read as the values they allow by ``domain.targets``.
+passes the latest published ApproachSet conditioned on the proposal's problem (``profiles_for``:
+task family and pattern complexity, docs/methodology.md §7.12), each approach seen through
+``profile_of``, so an edit in the admin changes both, and both read the same figures.
+Requirements are read as the values they allow by ``domain.targets``.
 
 **Modules**: ``model`` (inputs, outputs, fingerprints), ``rules`` (the rules file), ``targets``
 (a requirement against a profile), ``wording``, one module per rule (``contradictions``,

@@ -1,4 +1,5 @@
-"""Rule 2, ``infeasible_must_haves``: the hard filter of docs/methodology.md §7.2, run early."""
+"""Rule 2, ``infeasible_must_haves``: the hard filter of docs/methodology.md §7.2, run early, with
+every minimal infeasible set and the relaxations ranked by what they give up (§7.13)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from domain.approaches import ApproachProfile
+from domain.feasibility import (
+    CHOICE_GIVE_UP,
+    MAX_SETS,
+    give_up,
+    level_give_up,
+    minimal_infeasible_sets,
+    relaxation_options,
+)
+from domain.targets import LEVEL
 from stakeholders.conflicts.model import _DIMENSION_RANK, Conflict, Relaxation, _conflict
 from stakeholders.conflicts.rules import ConflictRules
 from stakeholders.conflicts.targets import _CHOICE, _closeness, _meets, _relaxed, _Target
@@ -59,45 +69,52 @@ def _infeasible(
         if len(failed) == 1:
             fails_only[(failed[0].dimension, failed[0].mask)].append(profile)
 
+    # The cheapest ways to make some approach feasible (docs/methodology.md §7.13): one option
+    # per approach, relaxing every group it fails to its figures, ranked by what they give up.
+    options = _options(groups, profiles)
+
     conflicts = []
-    for mask_set in _minimal_empty_intersections(sorted(by_mask), rules.max_infeasible_set_size):
+    distinct = sorted(by_mask)
+    sets, truncated = minimal_infeasible_sets(distinct, len(profiles), max_size=rules.max_infeasible_set_size)
+    for indices in sets:
         # A minimal set never holds two equal masks (dropping one would keep it infeasible), so
         # each mask stands for one group, or for several interchangeable ones.
-        for combo in _product([by_mask[mask] for mask in mask_set]):
+        for combo in _product([by_mask[distinct[k]] for k in indices]):
             if not _holds_contradiction(combo, contradictory):
-                conflicts.append(_infeasible_conflict(combo, fails_only, profiles, rules))
+                conflicts.append(_infeasible_conflict(combo, fails_only, profiles, groups, options, truncated, rules))
     return conflicts
 
 
-def _minimal_empty_intersections(masks: Sequence[int], max_size: int) -> list[tuple[int, ...]]:
-    """The sets of up to ``max_size`` masks whose AND is 0 while every proper subset's is not.
+def _options(
+    groups: Sequence[_Group], profiles: Sequence[ApproachProfile]
+) -> list[tuple[ApproachProfile, list[tuple[_Group, str, float | str]]]]:
+    """The ranked relaxation options: (the approach admitted, each group with its relaxed op and value)."""
 
-    Depth-first over increasing indices, extending only sets whose AND is still non-zero, so a
-    superset of an infeasible prefix is never visited; a set that only became 0 through a
-    non-prefix subset is dropped by the minimality check.
-    """
-    found: list[tuple[int, ...]] = []
+    def cost(m: int, i: int) -> float | None:
+        return _give_up(_strictest(groups[m]), profiles[i])
 
-    def extend(start: int, chosen: tuple[int, ...], acc: int) -> None:
-        for k in range(start, len(masks)):
-            combo = (*chosen, masks[k])
-            both = acc & masks[k]
-            if both == 0:
-                if all(_and_without(combo, skip) for skip in range(len(combo))):
-                    found.append(combo)
-            elif len(combo) < max_size:
-                extend(k + 1, combo, both)
-
-    extend(0, (), -1)
-    return found
+    ranked = relaxation_options([g.mask for g in groups], len(profiles), cost)
+    return [
+        (profiles[o.approach], [(groups[m], *_relaxed(_strictest(groups[m]), profiles[o.approach])) for m in o.members])
+        for o in ranked
+    ]
 
 
-def _and_without(masks: tuple[int, ...], skip: int) -> int:
-    acc = -1
-    for i, mask in enumerate(masks):
-        if i != skip:
-            acc &= mask
-    return acc
+def _give_up(target: _Target, profile: ApproachProfile) -> float:
+    """What relaxing ``target`` just enough for ``profile`` gives up (docs/methodology.md §7.13)."""
+    dimension = target.req.dimension
+    if dimension in _CHOICE:
+        return CHOICE_GIVE_UP
+    if dimension == "interpretability":
+        return level_give_up(required=int(target.lo), offered=LEVEL[profile.interpretability], levels=len(LEVEL))
+    _, value = _relaxed(target, profile)
+    bound = target.hi if target.lower_is_better else target.lo
+    return give_up(
+        bound=float(bound),
+        to=float(value),
+        lower_is_better=target.lower_is_better,
+        unit_interval=dimension == "quality",
+    )
 
 
 def _product(options: Sequence[Sequence[_Group]]) -> list[tuple[_Group, ...]]:
@@ -125,11 +142,14 @@ def _infeasible_conflict(
     combo: tuple[_Group, ...],
     fails_only: Mapping[tuple[str, int], Sequence[ApproachProfile]],
     profiles: Sequence[ApproachProfile],
+    groups: Sequence[_Group],
+    options: Sequence[tuple[ApproachProfile, list[tuple[_Group, str, float | str]]]],
+    truncated: bool,
     rules: ConflictRules,
 ) -> Conflict:
     combo = tuple(sorted(combo, key=lambda g: (_DIMENSION_RANK[g.dimension], g.targets[0].req.id)))
-    relaxations, resolutions = [], []
-    for group in combo:
+    offered: list[tuple[float, int, Relaxation, str]] = []
+    for position, group in enumerate(combo):
         candidates = fails_only.get((group.dimension, group.mask))
         if not candidates:
             continue
@@ -137,26 +157,56 @@ def _infeasible_conflict(
         strictest = _strictest(group)
         best = min(candidates, key=lambda p: _closeness(strictest, p))
         op, value = _relaxed(strictest, best)
-        relaxations.append(
-            Relaxation(tuple(t.req.id for t in group.targets), group.dimension, op, value, approach=best.key)
+        offered.append(
+            (
+                _give_up(strictest, best),
+                position,
+                Relaxation(tuple(t.req.id for t in group.targets), group.dimension, op, value, approach=best.key),
+                f"Relax the {_DIMENSION_WORDS[group.dimension]} must-have of "
+                f"{_who([t.req for t in group.targets], rules)} to {_phrase(strictest.req, op, value)}: "
+                f"the {best.label} approach then meets every must-have.",
+            )
         )
-        resolutions.append(
-            f"Relax the {_DIMENSION_WORDS[group.dimension]} must-have of "
-            f"{_who([t.req for t in group.targets], rules)} to {_phrase(strictest.req, op, value)}: "
-            f"the {best.label} approach then meets every must-have."
-        )
+    # Cheapest first: what each relaxation gives up (docs/methodology.md §7.13), then the order
+    # of the dimensions.
+    offered.sort(key=lambda o: (o[0], o[1]))
+    relaxations = [o[2] for o in offered]
+    resolutions = [o[3] for o in offered]
+    # Relaxing one member is not always enough: then the cheapest options that relax several
+    # must-haves at once, each admitting one approach (docs/methodology.md §7.13).
+    if not relaxations:
+        for best, changes in options[:2]:
+            steps = [
+                f"the {_DIMENSION_WORDS[group.dimension]} must-have of {_who([t.req for t in group.targets], rules)} "
+                f"to {_phrase(_strictest(group).req, op, value)}"
+                for group, op, value in changes
+            ]
+            resolutions.append(f"Relax {_join(steps)}: the {best.label} approach then meets every must-have.")
     resolutions += rules.infeasible_resolutions
 
     words = [_DIMENSION_WORDS[group.dimension] for group in combo]
     if len(combo) == 1:
         title = f"No approach meets the {words[0]} must-have"
         explanation = f"No candidate approach meets {_group_text(combo[0], rules)}."
+        also = _also_constraining(combo[0], groups, profiles)
+        if also:
+            closest, others = also
+            explanation += (
+                f" The approaches that come closest ({_join([p.label for p in closest])}) also fail "
+                + _join([_group_text(g, rules) for g in others])
+                + ", so those must-haves constrain it too: relaxing this one alone does not admit them."
+            )
     else:
         title = f"No approach meets the {_join(words)} must-haves together"
         explanation = (
             "No candidate approach meets these must-haves together: "
             + "; ".join(f"{_group_text(group, rules)}, {_met_by(group.mask, profiles)}" for group in combo)
             + "."
+        )
+    if truncated:
+        explanation += (
+            f" Only sets of up to {rules.max_infeasible_set_size} must-haves are listed, and at most "
+            f"{MAX_SETS} of them; there may be more."
         )
     return _conflict(
         kind="infeasible_must_haves",
@@ -167,6 +217,24 @@ def _infeasible_conflict(
         items=[t.req for group in combo for t in group.targets],
         relaxations=tuple(relaxations),
     )
+
+
+def _also_constraining(
+    group: _Group, groups: Sequence[_Group], profiles: Sequence[ApproachProfile]
+) -> tuple[list[ApproachProfile], list[_Group]] | None:
+    """For a must-have no approach meets alone: the approaches closest to it, and the other
+    must-haves they fail (docs/methodology.md §7.13), or None when they fail nothing else."""
+    strictest = _strictest(group)
+    ranked = sorted(profiles, key=lambda p: _closeness(strictest, p))
+    if not ranked:
+        return None
+    best = _closeness(strictest, ranked[0])[0]
+    closest = [p for p in ranked if _closeness(strictest, p)[0] == best]
+    index = {p.key: i for i, p in enumerate(profiles)}
+    others = [g for g in groups if g is not group and any(not g.mask >> index[p.key] & 1 for p in closest)]
+    if not others:
+        return None
+    return closest, sorted(others, key=lambda g: (_DIMENSION_RANK[g.dimension], g.targets[0].req.id))
 
 
 def _strictest(group: _Group) -> _Target:

@@ -67,6 +67,11 @@ class SuitabilityFacts:
     protected_groups: tuple[str, ...] | None = None
     error_cost: str | None = None
     personal_data: str | None = None
+    # What the approach profiles are conditioned on (docs/methodology.md §7.12): the task family
+    # ("tabular", ..., "other") and the pattern's complexity (the rule_complexity answer). The
+    # app passes profiles already conditioned on them; they are here for the words.
+    task_family: str | None = None
+    rule_complexity: str | None = None
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,12 +16,13 @@ from tests.html import parse
 
 def test_the_file_is_published_once_and_a_change_makes_a_new_version(db):
     first = approaches_latest()
-    assert ApproachSet.objects.count() == 1 and first["version"] == 1
+    # The file's own version (2 since profiles depend on the problem) is the first published one.
+    assert ApproachSet.objects.count() == 1 and first["version"] == 2
     assert approaches_publish(definition=approaches_from_file())[1] is False
     changed = copy.deepcopy(approaches_from_file())
     changed["approaches"][0]["profile"]["latency_ms"]["value"] = 7
     version, created = approaches_publish(definition=changed, notes="Measured on our rules engine")
-    assert created and version.version == 2
+    assert created and version.version == 3
     assert approaches_latest()["approaches"][0]["profile"]["latency_ms"]["value"] == 7
 
 
@@ -36,14 +37,14 @@ def test_a_broken_profile_is_refused_naming_the_key(db):
 def test_reports_keep_the_version_they_were_computed_with(world, questionnaire_version):
     build_scenario(world)
     report, _ = report_request(proposal=world.proposal, by=world.owner)
-    assert report.inputs["approaches"]["version"] == 1
+    assert report.inputs["approaches"]["version"] == 2
     changed = copy.deepcopy(approaches_from_file())
     changed["approaches"][0]["profile"]["cost_per_month"]["value"] = 1
     approaches_publish(definition=changed)
     report.refresh_from_db()
-    assert report.inputs["approaches"]["version"] == 1
+    assert report.inputs["approaches"]["version"] == 2
     newer, created = report_request(proposal=world.proposal, by=world.owner)
-    assert created and newer.inputs["approaches"]["version"] == 2
+    assert created and newer.inputs["approaches"]["version"] == 3
 
 
 def test_the_admin_publishes_an_edit_as_a_new_version(admin_client):
@@ -53,7 +54,7 @@ def test_the_admin_publishes_an_edit_as_a_new_version(admin_client):
     url = reverse("admin:approaches_approachset_change", args=[ApproachSet.objects.get().pk])
     response = admin_client.post(url, {"definition": json.dumps(edited), "notes": "Smaller build"})
     assert response.status_code == 302
-    assert list(ApproachSet.objects.values_list("version", flat=True)) == [2, 1]
+    assert list(ApproachSet.objects.values_list("version", flat=True)) == [3, 2]
     bad = admin_client.post(url, {"definition": json.dumps({"version": 1, "approaches": "x"}), "notes": ""})
     assert bad.status_code == 200 and "Not a valid set of approaches" in " ".join(parse(bad).texts(".errorlist"))
     assert ApproachSet.objects.count() == 2

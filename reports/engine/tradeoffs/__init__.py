@@ -8,6 +8,10 @@ docs/methodology.md §7 it comes from.
 ApproachSets and read by ``domain.approaches.load_approaches``): each has a profile on every
 dimension with the reason for each figure. The conflict detector reads the same catalogue.
 
+**Conditioned on the problem** (docs/methodology.md §7.12): ``compare`` first reads each approach's
+figures for the proposal's task family and pattern complexity (``profiles_for`` on the answers),
+as the conflict detector does; ``problem`` says in words what they were read for.
+
 **Labelled examples.** Quality depends on the data at hand, so it is read at the proposal's
 volume: the ``labelled_examples`` answer, or ``example_count`` when ``labels_available`` is
 "all", else 0 (labels that could be made are not labels yet). ``quality_at`` interpolates the
@@ -35,7 +39,9 @@ weighing anything, the criteria are ``DEFAULT_CRITERIA`` with equal weights.
    holds it. An approach that needs labels is also out when ``labels_available`` or ``has_data``
    is "no": it could be neither trained nor tested (docs/methodology.md §2.4, existing data).
    If every approach is out, the report says so and, for the approaches that fail the fewest
-   must-haves (and nothing else), names each must-have to relax and the value that admits them.
+   must-haves (and nothing else), names each must-have to relax and the value that admits them,
+   cheapest first, and lists each minimal set of must-haves no approach meets together with the
+   approaches that meet each (docs/methodology.md §7.13).
 2. **Decision matrix and normalisation** (docs/methodology.md §7.3): the raw matrix holds natural units; criteria
    that span orders of magnitude (latency, cost, size, retraining cadence) are compared on
    log10(1 + x), because what matters is relative change (30% more latency cost Booking.com
@@ -108,6 +114,7 @@ from reports.engine.tradeoffs.model import (
     FilteredApproach,
     Flip,
     FlipPoint,
+    InfeasibleSet,
     NotWeighed,
     Objective,
     Ranked,
@@ -115,6 +122,7 @@ from reports.engine.tradeoffs.model import (
     Requirement,
     Risk,
     Sensitivity,
+    SetMember,
     Stakeholder,
     StakeholderSatisfaction,
     TopsisScore,
@@ -160,6 +168,7 @@ __all__ = [
     "FilteredApproach",
     "Flip",
     "FlipPoint",
+    "InfeasibleSet",
     "NotWeighed",
     "Objective",
     "QualityPoint",
@@ -168,6 +177,7 @@ __all__ = [
     "Requirement",
     "Risk",
     "Sensitivity",
+    "SetMember",
     "Stakeholder",
     "StakeholderSatisfaction",
     "TopsisScore",

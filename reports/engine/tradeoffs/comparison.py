@@ -6,11 +6,17 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from domain.approaches import Approach, quality_at
+from domain.approaches import Approach, problem_from_answers, profiles_for, quality_at
 from domain.targets import LEVEL
 from domain.vocabulary import VERDICTS
 from reports.engine.tradeoffs.figures import _CHOICE, _profile_number
-from reports.engine.tradeoffs.hard_filter import _failures, _relaxations, _satisfies, labelled_examples_from
+from reports.engine.tradeoffs.hard_filter import (
+    _failures,
+    _infeasible_sets,
+    _relaxations,
+    _satisfies,
+    labelled_examples_from,
+)
 from reports.engine.tradeoffs.headline import _fit_note, _headline
 from reports.engine.tradeoffs.model import (
     ApproachName,
@@ -53,7 +59,11 @@ def compare(inputs: TradeoffInputs) -> TradeoffReport:
     _check(inputs)
     answers = inputs.answers
     examples = labelled_examples_from(answers)
-    quality = {a.key: quality_at(a, examples) for a in inputs.approaches}
+    # Every figure below is the approach's for this problem: its task family and pattern
+    # complexity (docs/methodology.md §7.12), as the conflict detector reads them.
+    problem = problem_from_answers(answers)
+    approaches = profiles_for(problem, inputs.approaches)
+    quality = {a.key: quality_at(a, examples) for a in approaches}
     items = _items(inputs.stakeholders)
     criteria, weights_how = _criteria(inputs.stakeholders, items)
     not_weighed = [
@@ -62,24 +72,27 @@ def compare(inputs: TradeoffInputs) -> TradeoffReport:
 
     must_haves = [i for i in items if i.target is not None and i.requirement is not None and i.requirement.must_have]
     filtered, survivors = [], []
-    for approach in inputs.approaches:
+    for approach in approaches:
         failures = _failures(approach, must_haves, answers, quality)
         if failures:
             filtered.append(FilteredApproach(approach.key, approach.label, approach.ml, failures))
         else:
             survivors.append(approach)
-    by_key = {a.key: a for a in inputs.approaches}
+    by_key = {a.key: a for a in approaches}
     common = {
+        "problem": problem.describe(),
+        "task_family": problem.task_family,
         "verdict": inputs.verdict,
         "labelled_examples": examples,
         "criteria": criteria,
         "weights_how": weights_how,
         "not_weighed": not_weighed,
-        "approaches": [ApproachName(a.key, a.label, a.ml) for a in inputs.approaches],
+        "approaches": [ApproachName(a.key, a.label, a.ml) for a in approaches],
         "filtered_out": filtered,
     }
     if not survivors:
-        relax = _relaxations(filtered, by_key)
+        relax = _relaxations(filtered, by_key, must_haves, quality)
+        infeasible_sets, capped = _infeasible_sets(filtered, by_key, must_haves, quality)
         headline = "No candidate approach meets every must-have. " + (
             relax[0].text if relax else "Each fails a must-have or needs labels the proposal does not have."
         )
@@ -87,6 +100,8 @@ def compare(inputs: TradeoffInputs) -> TradeoffReport:
             headline=headline,
             ml_fit_note=_fit_note(inputs, None, None, []),
             relax=relax,
+            infeasible_sets=infeasible_sets,
+            infeasible_sets_capped=capped,
             matrix_approaches=[],
             matrix_raw=[],
             matrix_normalised=[],

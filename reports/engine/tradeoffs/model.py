@@ -143,6 +143,29 @@ class Relaxation:
     label: str
     must_haves: list[Failure]
     text: str
+    # What it gives up: the sum of each bound's relative change (docs/methodology.md §7.13).
+    give_up: float = 0.0
+
+
+@dataclass(frozen=True)
+class SetMember:
+    """One must-have of a minimal infeasible set (or several on one dimension that rule out the
+    same approaches), with the approaches that meet it on its own."""
+
+    requirement_ids: list[str]
+    stated: str  # "accuracy >= 0.97 (Ana Diaz)"
+    met_by: list[str]  # approach labels
+
+
+@dataclass(frozen=True)
+class InfeasibleSet:
+    """Must-haves no approach meets together, while dropping any one admits one (§7.13)."""
+
+    members: list[SetMember]
+    text: str
+    # For a must-have no approach meets alone: the other must-haves that the approaches closest to
+    # it fail, so they constrain it too.
+    also_constrained_by: list[str]
 
 
 @dataclass(frozen=True)
@@ -259,3 +282,10 @@ class TradeoffReport:
     satisfaction_how: str
     sensitivity: Sensitivity | None  # None with fewer than two approaches left
     risks: list[Risk]
+    # The problem the approaches' figures were read for (docs/methodology.md §7.12), in words.
+    problem: str = ""
+    task_family: str = "other"
+    # When every approach is out: each minimal set of must-haves no approach meets together
+    # (docs/methodology.md §7.13), and whether the list was cut short.
+    infeasible_sets: list[InfeasibleSet] = field(default_factory=list)
+    infeasible_sets_capped: bool = False
