@@ -8,10 +8,11 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
 
+from accounts.api_problems import ApiProblem, problem_response
 from accounts.inputs import InputRefused
 from accounts.models import Membership
 from accounts.tenancy import SESSION_KEY, resolve_membership, session_member
@@ -108,6 +109,7 @@ class InputBoundaryMiddleware:
                 request,
                 f"The request declares the character set {charset[:40]!r}; send it as UTF-8 "
                 "(charset=utf-8), which is what this site reads.",
+                code="unsupported_charset",
             )
         return self.get_response(request)
 
@@ -117,8 +119,9 @@ class InputBoundaryMiddleware:
         return None
 
 
-def bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    """400 with the reason: JSON for the API, the 400 page otherwise."""
+def bad_request(request: HttpRequest, message: str, code: str = "bad_request") -> HttpResponse:
+    """400 with the reason: a problem document for the API, the 400 page otherwise."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
+        # The API's one error model (accounts.api_problems), as its every other error.
+        return problem_response(ApiProblem(400, message, code=code))
     return render(request, "400.html", {"message": message}, status=400)

@@ -192,6 +192,30 @@ class ApiToken(models.Model):
         return token, raw
 
 
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` a token sent with a POST (accounts.api_idempotency), with the answer it
+    got: the same key and body again answer that, without doing it again. The unique constraint is
+    what makes two concurrent duplicates one object: the second INSERT waits for the first
+    request's transaction, then finds its answer. Kept IDEMPOTENCY_TTL (docs/api.md)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField(max_length=255)
+    # sha256 of the method, the path and the body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=2000, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "key"], name="idempotency_key_once_per_token")]
+        indexes = [models.Index(fields=["token", "created_at"], name="idempotency_key_age")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status or 'in progress'})"
+
+
 class NotificationKind(models.TextChoices):
     INVITATION = "invitation", "Invitations"
     REVIEW_REQUEST = "review_request", "Review requests"

@@ -3,6 +3,11 @@
 Every error, whoever raises it (ninja's validation and authentication, Http404 from tenancy, an
 `ApiProblem` from an operation, a path or method the API does not have), leaves as an RFC 9457
 problem (accounts.api_problems), so an integrator parses one shape.
+
+Around every view of the API (`_contract`), the parts of the contract every operation shares: the
+per-token rate limit and its headers (accounts.api_ratelimit) and the Idempotency-Key of a POST
+(accounts.api_idempotency); `contract` declares them in each operation's schema, with the 429 and
+the Location of a 201, so that the schema says what is sent (tests/fuzz/test_api.py checks it).
 """
 
 import functools
@@ -15,50 +20,109 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accounts.api_auth import TokenAuth
+from accounts.api_idempotency import IDEMPOTENCY_HEADER, KEY_MAX, idempotent
 from accounts.api_problems import PROBLEM_CONTENT_TYPE, ApiProblem, invalid, problem_response
+from accounts.api_ratelimit import HEADERS, rate_take, too_many
 from accounts.inputs import InputRefused
 from projects.api import router as projects_router
 from questionnaires.api import router as questionnaires_router
 from reports.api import router as reports_router
 from stakeholders.api import review_router, stakeholders_router
 from suitability.api import router as assessments_router
+from webhooks.api import router as webhooks_router
 
 
 class MLFitAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
-        # Ninja declares every response as application/json; the errors are sent as problems.
         schema = super().get_openapi_schema(**kwargs)
         for item in schema["paths"].values():
-            for operation in item.values():
-                for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if str(status).startswith("4") and "application/json" in content:
-                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+            for method, operation in item.items():
+                contract(method, operation)
+        schema["components"]["headers"] = CONTRACT_HEADERS
         return schema
 
     def _get_urls(self) -> list:
         # Ninja's root (/api/ itself) raises a bare Http404, answered with the site's HTML page.
         urls = [url for url in super()._get_urls() if getattr(url, "name", None) != "api-root"]
+        # Last: any other path under /api/ is a JSON 404, not the site's HTML page.
+        urls += [path("", unknown_path, name="api-root"), re_path(r"^.*$", unknown_path, name="unknown")]
         for url in urls:
             if isinstance(url, URLPattern):
-                url.callback = _json_not_allowed(url.callback)
-        # Last: any other path under /api/ is a JSON 404, not the site's HTML page.
-        return [*urls, path("", unknown_path, name="api-root"), re_path(r"^.*$", unknown_path, name="unknown")]
+                url.callback = _contract(url.callback)
+        return urls
 
 
-def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Ninja answers a method a path does not have with a bare text 405; tell it as a problem."""
+# What every operation's answers carry, declared once and referred to (docs/api.md).
+_INT = {"type": "integer", "minimum": 0}
+CONTRACT_HEADERS = {
+    "RateLimit-Limit": {"description": "Requests this token may make per window.", "schema": _INT},
+    "RateLimit-Remaining": {"description": "Requests left in this window.", "schema": _INT},
+    "RateLimit-Reset": {"description": "Seconds until the window starts again.", "schema": _INT},
+    "Retry-After": {"description": "Seconds to wait before asking again.", "schema": _INT},
+    "Location": {"description": "The URL of what was made.", "schema": {"type": "string"}},
+}
+# Inline, not $ref: a $ref's siblings (required) are ignored by the tools that check the answers.
+_RATE_HEADERS = {name: CONTRACT_HEADERS[name] for name in HEADERS}
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": IDEMPOTENCY_HEADER,
+    "required": False,
+    "description": (
+        "Any unique string (a UUID): the same key and body again within 24 hours answer the first"
+        " result without doing it again; the same key with another body is a 422."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_MAX},
+}
+
+
+def contract(method: str, operation: dict) -> None:
+    """The parts of the contract every operation shares, added to its schema: the errors are
+    problems; every answer tells the rate limit, and any may be a 429; a POST takes an
+    Idempotency-Key (and may be refused for it, 422); a 201 says where the new thing is."""
+    responses = operation.setdefault("responses", {})
+    # An operation's openapi_extra spells a status as text ("200"), ninja as a number: one response.
+    for status in [s for s in responses if isinstance(s, int) and str(s) in responses]:
+        extra = responses.pop(str(status))
+        responses[status].setdefault("headers", {}).update(extra.get("headers", {}))
+        responses[status].setdefault("content", {}).update(extra.get("content", {}))
+    responses.setdefault(429, {"description": "Too many requests"})
+    if method == "post":
+        operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+        responses.setdefault(422, {"description": "Invalid request"})
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for status, response in responses.items():
+        if str(status).startswith("4"):
+            # Ninja declares every response as application/json; the errors are sent as problems.
+            content = response.get("content", {})
+            response["content"] = {PROBLEM_CONTENT_TYPE: content.get("application/json") or problem}
+        headers = response.setdefault("headers", {})
+        headers.update({name: {**header, "required": True} for name, header in _RATE_HEADERS.items()})
+        if str(status) == "429":
+            headers["Retry-After"] = {**CONTRACT_HEADERS["Retry-After"], "required": True}
+        if str(status) == "201":
+            headers["Location"] = {**CONTRACT_HEADERS["Location"], "required": True}
+
+
+def _contract(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Around every view of the API: the rate limit (counted first, told on every answer), the
+    Idempotency-Key of a POST, and a method the path does not have told as a problem (ninja
+    answers it with a bare text 405)."""
 
     @functools.wraps(view)  # keeps csrf_exempt, which the CSRF middleware reads off the callback
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        allowance = rate_take(request)
+        if allowance.exceeded:
+            return too_many(allowance)
+        response = idempotent(request, lambda: view(request, *args, **kwargs))
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response["Allow"]
-            return problem_response(
+            response = problem_response(
                 ApiProblem(
                     405, f"{request.method} is not allowed here; allowed: {allowed}.", headers={"Allow": allowed}
                 )
             )
+        for name, value in allowance.headers().items():
+            response[name] = value
         return response
 
     return wrapped
@@ -79,6 +143,7 @@ api.add_router("/", stakeholders_router)
 api.add_router("/", review_router)
 api.add_router("/", questionnaires_router)
 api.add_router("/", reports_router)
+api.add_router("/", webhooks_router)
 
 
 def field_of(loc: tuple | list) -> str:

@@ -10,9 +10,11 @@ body whose Content-Length is missing or wrong (a WSGI server never hands over mo
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+
+from accounts.api_problems import ApiProblem, problem_response
 
 # Room for the encoding of field names and separators, above the size of the fields themselves.
 FORM_OVERHEAD = 64 * 1024
@@ -43,7 +45,8 @@ class RequestSizeLimitMiddleware:
     def too_large(request: HttpRequest, limit: int) -> HttpResponse:
         message = f"The request is too large: at most {filesizeformat(limit)} can be sent at once."
         if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse({"detail": message}, status=413)
+            # The API's one error model (accounts.api_problems), as its every other error.
+            response: HttpResponse = problem_response(ApiProblem(413, message, code="too_large"))
         else:
             response = render(request, "413.html", {"message": message}, status=413)
         # The body was not read, so the connection cannot carry another request.

@@ -1,10 +1,10 @@
 from datetime import date, datetime
 from typing import Literal
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema, Status
 
+from accounts.api_pagination import PageIn, cursor_page
 from accounts.api_problems import ApiProblem, StrictIn, invalid, problems, refuse_unknown_query
 from accounts.inputs import Id, MultiLine, OneLine
 from accounts.models import Role
@@ -73,15 +73,21 @@ class ProposalIn(StrictIn):
     owner_id: Id | None = None
 
 
+VERSION_HELP = (
+    "The version you read; a stale one is refused with 409. May be left out when the request sends"
+    " it as If-Match (the ETag of the proposal you read) instead."
+)
+
+
 class ProposalUpdateIn(ProposalIn):
-    version: int = Field(..., ge=1, description="The version you read; a stale one is refused with 409.")
+    version: int | None = Field(None, ge=1, description=VERSION_HELP)
 
 
 class ProposalPatchIn(StrictIn):
     """Only the fields sent change; the others keep what is stored. null clears a field that may
     be empty (expected_volume, deadline, estimated_value, team_id)."""
 
-    version: int = Field(..., ge=1, description="The version you read; a stale one is refused with 409.")
+    version: int | None = Field(None, ge=1, description=VERSION_HELP)
     title: OneLine | None = Field(None, min_length=1, max_length=200)
     problem: MultiLine | None = Field(None, min_length=1, max_length=5000)
     decision: MultiLine | None = Field(None, max_length=2000)
@@ -121,77 +127,148 @@ def _validated(request: HttpRequest, payload: ProposalIn | dict, instance: Propo
 _API_NAMES = {"team": "team_id", "owner": "owner_id", "__all__": ""}
 
 
-class ProposalPagination(LimitOffsetPagination):
-    """Ninja's limit and offset, bounded: PostgreSQL's LIMIT and OFFSET are bigints, and a larger
-    number was a 500 (found by tests/fuzz/test_api.py); now it is a 422 naming the field."""
-
-    class Input(Schema):
-        limit: int = Field(100, ge=1, le=1000)
-        offset: int = Field(0, ge=0, le=2**62)
+class ProposalPageOut(Schema):
+    items: list[ProposalOut]
+    count: int = Field(..., description="How many proposals the filters match.")
+    next: str | None = Field(..., description="The next page's URL; null on the last page.")
 
 
-@router.get("/proposals", response={200: list[ProposalOut], **problems(422)})
-@paginate(ProposalPagination)
-def list_proposals(request: HttpRequest, q: OneLine = "", status: ProposalStatus | None = None):
-    refuse_unknown_query(request, "q", "status", "limit", "offset")
+@router.get("/proposals", response={200: ProposalPageOut, **problems(422)})
+def list_proposals(request: HttpRequest, page: Query[PageIn], q: OneLine = "", status: ProposalStatus | None = None):
+    """The proposals the token's member may see, newest first, a page at a time."""
+    refuse_unknown_query(request, "q", "status", "limit", "cursor")
     filters = ProposalFilters(q=q[:200], status=status or "")
-    return proposal_list(
+    proposals = proposal_list(
         organisation=request.organisation,
         filters=filters,
         user=request.user,
         is_admin=request.membership.has_role(Role.ADMIN),
     )
+    return cursor_page(request, proposals, page)
 
 
-@router.get("/proposals/{proposal_id}", response={200: ProposalOut, **problems(404, 422)})
-def get_proposal(request: HttpRequest, proposal_id: Id):
-    return get_object_for_member(request, proposals_for(request), pk=proposal_id)
+# A proposal's ETag is its version: what PUT and PATCH take as If-Match (or `version` in the body).
+def etag(proposal: Proposal) -> str:
+    return f'"{proposal.version}"'
+
+
+def _tagged(response: HttpResponse, proposal: Proposal) -> Proposal:
+    response["ETag"] = etag(proposal)
+    return proposal
+
+
+def _expected_version(request: HttpRequest, proposal: Proposal, body_version: int | None) -> tuple[int, bool]:
+    """The version the change is made against, and whether If-Match gave it. A stale If-Match is
+    412 (RFC 9110: the precondition failed); a stale body version stays 409, as it always was."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        if body_version is None:
+            raise invalid([("version", "missing", "Send the version you read, or If-Match with its ETag.")])
+        return body_version, False
+    tags = [tag.strip() for tag in header.split(",")]
+    if "*" in tags:
+        return body_version or proposal.version, True
+    if etag(proposal) not in tags:
+        raise ApiProblem(
+            412,
+            f"If-Match {header[:100]} is not the proposal's current ETag {etag(proposal)}:"
+            " read it again, then send your change with its ETag.",
+            code="precondition_failed",
+            headers={"ETag": etag(proposal)},
+        )
+    return body_version or proposal.version, True
+
+
+ETAG_HEADER = {
+    "ETag": {"description": "The proposal's version, for If-Match.", "required": True, "schema": {"type": "string"}}
+}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "description": 'The ETag you read ("3"): a stale one is refused with 412; * matches any.',
+    "schema": {"type": "string"},
+}
+
+
+@router.get(
+    "/proposals/{proposal_id}",
+    response={200: ProposalOut, **problems(404, 422)},
+    openapi_extra={"responses": {"200": {"description": "OK", "headers": ETAG_HEADER}}},
+)
+def get_proposal(request: HttpRequest, response: HttpResponse, proposal_id: Id):
+    return _tagged(response, get_object_for_member(request, proposals_for(request), pk=proposal_id))
 
 
 @router.post("/proposals", response={201: ProposalOut, **problems(400, 422)})
-def create_proposal(request: HttpRequest, payload: ProposalIn):
+def create_proposal(request: HttpRequest, response: HttpResponse, payload: ProposalIn):
     data = _validated(request, payload)
-    return Status(201, proposal_create(organisation=request.organisation, data=data, by=request.user))
+    proposal = proposal_create(organisation=request.organisation, data=data, by=request.user)
+    response["Location"] = request.build_absolute_uri(f"/api/proposals/{proposal.pk}")
+    return Status(201, _tagged(response, proposal))
 
 
-@router.put("/proposals/{proposal_id}", response={200: ProposalOut, **problems(400, 403, 404, 409, 422)})
-def update_proposal(request: HttpRequest, proposal_id: Id, payload: ProposalUpdateIn):
+_WRITE = {
+    "response": {200: ProposalOut, **problems(400, 403, 404, 409, 412, 422)},
+    "openapi_extra": {
+        "parameters": [IF_MATCH],
+        "responses": {"200": {"description": "OK", "headers": ETAG_HEADER}},
+    },
+}
+
+
+@router.put("/proposals/{proposal_id}", **_WRITE)
+def update_proposal(request: HttpRequest, response: HttpResponse, proposal_id: Id, payload: ProposalUpdateIn):
+    """Replace the whole proposal: a field left out is set to its default (empty). PATCH changes
+    only the fields sent."""
     proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
     if not may_edit(request, proposal):
         raise ApiProblem(403, "Only the proposal's owner or an admin can change it.")
+    expected = _expected_version(request, proposal, payload.version)
     data = _validated(request, payload, instance=proposal)
-    return _update(request, proposal, data, payload.version)
+    return _tagged(response, _update(request, proposal, data, expected))
 
 
-@router.patch("/proposals/{proposal_id}", response={200: ProposalOut, **problems(400, 403, 404, 409, 422)})
-def patch_proposal(request: HttpRequest, proposal_id: Id, payload: ProposalPatchIn):
+@router.patch("/proposals/{proposal_id}", **_WRITE)
+def patch_proposal(request: HttpRequest, response: HttpResponse, proposal_id: Id, payload: ProposalPatchIn):
     """Change some fields: those not sent keep what is stored (PUT replaces the whole proposal)."""
     proposal = get_object_for_member(request, proposals_for(request), pk=proposal_id)
     if not may_edit(request, proposal):
         raise ApiProblem(403, "Only the proposal's owner or an admin can change it.")
+    expected = _expected_version(request, proposal, payload.version)
     sent = payload.model_fields_set - {"version"}
     if not sent:
-        raise invalid([("", "empty", "Send at least one field to change, with the version.")])
+        raise invalid([("", "empty", "Send at least one field to change.")])
     # The stored proposal with the sent fields over it, checked whole as the page checks it ...
     merged = {name: getattr(proposal, name) for name in ProposalIn.model_fields}
     merged.update(payload.dict(include=sent))
     cleaned = _validated(request, merged, instance=proposal)
     # ... and only the sent fields written, so a field left out cannot be wiped.
     form_names = {_FORM_NAMES.get(name, name) for name in sent}
-    return _update(request, proposal, {k: v for k, v in cleaned.items() if k in form_names}, payload.version)
+    changed = _update(request, proposal, {k: v for k, v in cleaned.items() if k in form_names}, expected)
+    return _tagged(response, changed)
 
 
 _FORM_NAMES = {"team_id": "team", "owner_id": "owner"}
 
 
-def _update(request: HttpRequest, proposal: Proposal, data: dict, version: int) -> Proposal:
+def _update(request: HttpRequest, proposal: Proposal, data: dict, expected: tuple[int, bool]) -> Proposal:
+    version, by_header = expected
     try:
         return proposal_update(proposal=proposal, data=data, expected_version=version, by=request.user)
     except VersionConflict as conflict:
         changed = ", ".join(change.field for change in conflict.changes) or "no field"
+        current = conflict.current.version
+        if by_header:  # changed between the If-Match check and the lock
+            raise ApiProblem(
+                412,
+                f"The proposal changed meanwhile (now version {current}); read it again.",
+                code="precondition_failed",
+                headers={"ETag": f'"{current}"'},
+            ) from conflict
         raise ApiProblem(
             409,
-            f"Version {version} is stale; the proposal is at version {conflict.current.version}."
+            f"Version {version} is stale; the proposal is at version {current}."
             f" Changed: {changed}. Read it again, then send your change with its version.",
             code="version_conflict",
         ) from conflict

@@ -1,5 +1,5 @@
 """Trade-off reports over the JSON API: ask for one (202 and its URL), follow its state, read its
-JSON, download its CSV and PDF.
+JSON, download its CSV, PDF and Word file, compare two.
 
 Authentication is global (config.api.TokenAuth sets request.organisation, .membership, .user). The
 access rules are the pages' (reports.views): any member who may see the proposal
@@ -11,14 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from accounts.api_problems import ApiProblem, problems, refuse_unknown_query
+from accounts.api_pagination import PageIn, cursor_page
+from accounts.api_problems import ApiProblem, invalid, problems, refuse_unknown_query
 from accounts.inputs import Id
 from accounts.tenancy import get_object_for_member
 from projects.access import proposals_for
 from projects.models import Proposal
-from reports.exports import report_csv, report_document
+from reports.docx import report_docx
+from reports.exports import DOCX_TYPE, report_comparison, report_csv, report_document
 from reports.models import Report, ReportStatus
 from reports.pdf import review_mark
 from reports.services import DELAYED_NOTE, report_is_stale, report_pdf_request, report_request
@@ -31,6 +33,7 @@ class ReportLinksOut(Schema):
     document: str = Field(..., description="The report as stored (JSON): frozen inputs and results.")
     csv: str = Field(..., description="The ranking, one approach a row.")
     pdf: str = Field(..., description="The PDF: 200 with the file once rendered, 202 while it is made.")
+    docx: str = Field(..., description="The Word file, made on request.")
 
 
 class ReportOut(Schema):
@@ -47,6 +50,47 @@ class ReportOut(Schema):
     created_at: datetime
     finished_at: datetime | None
     links: ReportLinksOut
+
+
+class ReportPageOut(Schema):
+    items: list[ReportOut]
+    count: int = Field(..., description="How many reports the proposal has.")
+    next: str | None = Field(..., description="The next page's URL; null on the last page.")
+
+
+class RankOut(Schema):
+    rank: int
+    key: str
+    label: str
+    score: float | None
+    pareto: bool
+
+
+class CompareSideOut(Schema):
+    id: int
+    created_at: datetime
+    headline: str | None
+    ranking: list[RankOut]
+
+
+class InputChangeOut(Schema):
+    path: str = Field(..., description="Where in the frozen inputs, e.g. stakeholders.0.requirements.1.value.")
+    before: Any
+    after: Any
+
+
+class RankChangeOut(Schema):
+    key: str
+    label: str
+    rank_before: int | None = Field(..., description="null: not ranked in the older report.")
+    rank_after: int | None = Field(..., description="null: not ranked in the newer report.")
+
+
+class ReportCompareOut(Schema):
+    older: CompareSideOut
+    newer: CompareSideOut
+    input_changes: list[InputChangeOut] = Field(..., description="What changed in the inputs, value by value.")
+    ranking_changes: list[RankChangeOut] = Field(..., description="The approaches whose rank changed.")
 
 
 class PdfPendingOut(Schema):
@@ -92,6 +136,7 @@ def _out(request: HttpRequest, proposal: Proposal, report: Report) -> dict[str, 
             "document": _url(request, report, "/report.json"),
             "csv": _url(request, report, "/report.csv"),
             "pdf": _url(request, report, "/report.pdf"),
+            "docx": _url(request, report, "/report.docx"),
         },
     }
 
@@ -120,14 +165,19 @@ def request_report(request: HttpRequest, response: HttpResponse, proposal_id: Id
 
 @router.get(
     "/proposals/{proposal_id}/reports",
-    response={200: list[ReportOut], **problems(404, 422)},
-    summary="List the proposal's reports, newest first",
+    response={200: ReportPageOut, **problems(404, 422)},
+    summary="List the proposal's reports, newest first, a page at a time",
 )
-def list_reports(request: HttpRequest, proposal_id: Id):
-    refuse_unknown_query(request)
+def list_reports(
+    request: HttpRequest,
+    proposal_id: Id,
+    page: Query[PageIn],
+):
+    refuse_unknown_query(request, "limit", "cursor")
     proposal = _proposal_for(request, proposal_id)
-    reports = proposal.reports.defer("inputs", "results", "pdf")
-    return [_out(request, proposal, report) for report in reports]
+    listed = cursor_page(request, proposal.reports.defer("inputs", "results", "pdf"), page)
+    listed["items"] = [_out(request, proposal, report) for report in listed["items"]]
+    return listed
 
 
 @router.get(
@@ -155,7 +205,9 @@ def get_report_json(request: HttpRequest, proposal_id: Id, report_id: Id):
     "/proposals/{proposal_id}/reports/{report_id}/report.csv",
     response=problems(404, 409, 422),
     summary="The ranking as CSV, one approach a row",
-    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
+    openapi_extra={
+        "responses": {"200": {"description": "The ranking", "content": {"text/csv": {"schema": {"type": "string"}}}}}
+    },
 )
 def get_report_csv(request: HttpRequest, proposal_id: Id, report_id: Id):
     _, report = _report_for(request, proposal_id, report_id)
@@ -170,7 +222,12 @@ def get_report_csv(request: HttpRequest, proposal_id: Id, report_id: Id):
     response={202: PdfPendingOut, **problems(404, 409, 422)},
     summary="The PDF: 200 with the file once rendered, else 202 while a job renders it (ask again)",
     openapi_extra={
-        "responses": {"200": {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+        "responses": {
+            "200": {
+                "description": "The PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
     },
 )
 def get_report_pdf(request: HttpRequest, proposal_id: Id, report_id: Id):
@@ -186,3 +243,43 @@ def get_report_pdf(request: HttpRequest, proposal_id: Id, report_id: Id):
     report = report_pdf_request(report=report)
     detail = "The PDF is being made; ask again in a few seconds."
     return Status(202, {"report_id": report.pk, "pdf_status": report.pdf_status or None, "detail": detail})
+
+
+@router.get(
+    "/proposals/{proposal_id}/reports/{report_id}/report.docx",
+    response=problems(404, 409, 422),
+    summary="The report as a Word file, made on request",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The Word file",
+                "content": {DOCX_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_report_docx(request: HttpRequest, proposal_id: Id, report_id: Id):
+    _, report = _report_for(request, proposal_id, report_id)
+    _ready(report)
+    response = HttpResponse(report_docx(report), content_type=DOCX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.docx"'
+    return response
+
+
+@router.get(
+    "/proposals/{proposal_id}/reports/{report_id}/compare/{other_id}",
+    response={200: ReportCompareOut, **problems(404, 409, 422)},
+    summary="Compare two of the proposal's reports: what changed in the inputs and in the ranking",
+)
+def compare_reports(request: HttpRequest, proposal_id: Id, report_id: Id, other_id: Id):
+    """As the compare page: the older of the two is `older`, whichever order they are named in."""
+    proposal = _proposal_for(request, proposal_id)
+    if report_id == other_id:
+        raise invalid([("other_id", "same_report", "name two different reports")])
+    reports = list(Report.objects.filter(proposal=proposal, pk__in=[report_id, other_id]).defer("pdf"))
+    if len(reports) != 2:
+        raise ApiProblem(404, "Not found, or not yours to see.")
+    for report in reports:
+        _ready(report)
+    older, newer = sorted(reports, key=lambda r: (r.created_at, r.pk))
+    return report_comparison(older=older, newer=newer)

@@ -1,5 +1,5 @@
 """A report's downloads, the same for the pages (reports.views) and the API (reports.api): the
-JSON document and the CSV of the ranking."""
+JSON document, the CSV of the ranking, and the comparison of two reports as data."""
 
 import csv
 import io
@@ -43,3 +43,68 @@ def report_csv(*, report: Report) -> str:
             + [cell["value"] for cell in row["raw"]]
         )
     return out.getvalue()
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def json_diff(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Leaf-level differences between two JSON values, as (path, before, after)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in sorted(set(before) | set(after), key=str):
+            out += json_diff(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))
+        return out
+    if before != after:
+        return [(path, before, after)]
+    return []
+
+
+def report_comparison(*, older: Report, newer: Report) -> dict[str, Any]:
+    """What the compare page shows, as data: what changed in the inputs (the approach profiles as
+    one line, as the page has it), and each report's headline and ranking, with how each approach
+    moved."""
+    inputs = older.inputs or {}, newer.inputs or {}
+    changes = json_diff(
+        {k: v for k, v in inputs[0].items() if k != "approaches"},
+        {k: v for k, v in inputs[1].items() if k != "approaches"},
+    )
+    if inputs[0].get("approaches") != inputs[1].get("approaches"):
+        changes.append(("approaches", "earlier profiles", "changed profiles"))
+    sides = []
+    for report in (older, newer):
+        rows = present(report.results).get("ranking_rows", [])
+        sides.append(
+            {
+                "id": report.pk,
+                "created_at": report.created_at,
+                "headline": (report.results or {}).get("headline") or None,
+                "ranking": [
+                    {
+                        "rank": r["rank"],
+                        "key": r["key"],
+                        "label": r["label"],
+                        "score": r["score"],
+                        "pareto": r["pareto"],
+                    }
+                    for r in rows
+                ],
+            }
+        )
+    before = {r["key"]: r for r in sides[0]["ranking"]}
+    after = {r["key"]: r for r in sides[1]["ranking"]}
+    moves = [
+        {
+            "key": key,
+            "label": (after.get(key) or before[key])["label"],
+            "rank_before": before[key]["rank"] if key in before else None,
+            "rank_after": after[key]["rank"] if key in after else None,
+        }
+        for key in [*after, *(k for k in before if k not in after)]
+    ]
+    return {
+        "older": sides[0],
+        "newer": sides[1],
+        "input_changes": [{"path": path, "before": b, "after": a} for path, b, a in changes],
+        "ranking_changes": [m for m in moves if m["rank_before"] != m["rank_after"]],
+    }

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
@@ -26,18 +26,21 @@ from accounts.models import User
 from accounts.tenancy import get_object_for_member
 from domain.vocabulary import CHOICE, DIMENSION_SPECS, DIMENSIONS, DIRECTIONS, HIGHER, LOWER, OPS
 from projects.access import may_edit, proposals_for
-from projects.models import Proposal
+from projects.models import Proposal, ProposalStatus
 from projects.workflow import TRANSITIONS, TransitionRefused
 from stakeholders.access import may_state_requirements
 from stakeholders.checks import requirements_check, stakeholder_check
-from stakeholders.models import ConflictStatus, Requirement, Stakeholder
+from stakeholders.models import ConflictKind, ConflictStatus, Decision, Requirement, Severity, Stakeholder
 from stakeholders.review import ACKNOWLEDGEMENT_MAX, AcknowledgementsRefused, review_act, review_state
 from stakeholders.services import (
+    RosterRefused,
     StakeholderExists,
     conflict_resolve,
     requirements_replace,
     stake_roles,
     stakeholder_add,
+    stakeholder_link_member,
+    stakeholder_remove,
 )
 
 # The stakeholder endpoints keep the operation ids they were published with (in suitability.api):
@@ -73,8 +76,8 @@ class RequirementsIn(StrictIn):
 
 
 class RequirementOut(Schema):
-    dimension: str
-    op: str
+    dimension: Literal[DIMENSIONS]  # type: ignore[valid-type]
+    op: Literal[OPS]  # type: ignore[valid-type]
     value: float | str
     unit: str
     metric: str
@@ -84,7 +87,7 @@ class RequirementOut(Schema):
 
 class ObjectiveOut(Schema):
     name: str
-    direction: str
+    direction: Literal[DIRECTIONS]  # type: ignore[valid-type]
     weight: int
 
 
@@ -110,8 +113,8 @@ class StakeholderOut(Schema):
 
 class ConflictOut(Schema):
     id: int
-    kind: str
-    severity: str
+    kind: ConflictKind
+    severity: Severity  # type: ignore[valid-type]
     title: str
     explanation: str
     resolutions: list[str]
@@ -226,7 +229,7 @@ def list_stakeholders(request: HttpRequest, proposal_id: Id):
     operation_id="suitability_api_add_stakeholder",
     summary="Add a stakeholder, who is emailed a link to state their requirements",
 )
-def add_stakeholder(request: HttpRequest, proposal_id: Id, payload: StakeholderIn):
+def add_stakeholder(request: HttpRequest, response: HttpResponse, proposal_id: Id, payload: StakeholderIn):
     proposal = _proposal_for(request, proposal_id, action="add stakeholders")
     # The one member the request can name, if it names one.
     named = User.objects.filter(memberships__organisation=request.organisation, email__iexact=payload.email.strip())
@@ -246,7 +249,18 @@ def add_stakeholder(request: HttpRequest, proposal_id: Id, payload: StakeholderI
         stakeholder = stakeholder_add(proposal=proposal, by=request.user, link_url=_link_url(request), **cleaned)
     except StakeholderExists:  # added by someone else between the check and the INSERT
         raise _refused([("email", f"{cleaned['email']!r} is already a stakeholder of this proposal")]) from None
+    response["Location"] = request.build_absolute_uri(f"/api/proposals/{proposal.pk}/stakeholders/{stakeholder.pk}")
     return Status(201, _stakeholder_out(_stakeholders_of(proposal).get(pk=stakeholder.pk)))
+
+
+@stakeholders_router.get(
+    "/proposals/{proposal_id}/stakeholders/{stakeholder_id}",
+    response={200: StakeholderOut, **problems(404, 422)},
+    summary="Read one stakeholder with their requirements and objectives",
+)
+def get_stakeholder(request: HttpRequest, proposal_id: Id, stakeholder_id: Id):
+    proposal = _proposal_for(request, proposal_id)
+    return _stakeholder_out(get_object_for_member(request, _stakeholders_of(proposal), pk=stakeholder_id))
 
 
 @stakeholders_router.put(
@@ -327,7 +341,7 @@ class SignOffOut(Schema):
     stakeholder_id: int | None
     user_id: int
     round: int
-    decision: str
+    decision: Decision
     rationale: str
     report_id: int | None
     is_override: bool
@@ -341,16 +355,21 @@ class RequiredOut(Schema):
     stakeholder_id: int
     name: str
     role: str
-    decision: str | None
+    decision: Decision | None
 
 
 class ReviewOut(Schema):
     proposal_id: int
-    status: str
+    status: ProposalStatus
     review_round: int
     required: list[RequiredOut]
     missing_roles: list[str]
-    actions: list[str] = Field(..., description="What the caller may do now.")
+    actions: list[Literal[tuple(TRANSITIONS)]] = Field(..., description="What the caller may do now.")  # type: ignore[valid-type]
+    submit_blocked_by: list[str] = Field(
+        default_factory=list,
+        description="Why the proposal cannot be submitted now although its state allows it, each saying what to "
+        "do; `submit` is then not in `actions`. Empty when it can be submitted, or its state does not allow it.",
+    )
     blockers: list[BlockerOut] = Field(
         ..., description="What approving (approve, override_approve) must acknowledge, each with a reason."
     )
@@ -390,6 +409,7 @@ def _review(request: HttpRequest, proposal) -> ReviewOut:
         ],
         missing_roles=[r.label for r in state.missing_roles],
         actions=[t.action for t in state.actions],
+        submit_blocked_by=state.submit_blocked_by,
         blockers=[BlockerOut(key=b.key, label=b.label, url=b.url) for b in state.blockers],
         history=[
             SignOffOut(
@@ -440,3 +460,61 @@ def post_review_action(request: HttpRequest, proposal_id: Id, payload: ActionIn)
             raise invalid([("reason", "invalid", str(exc))]) from exc
         raise ApiProblem(exc.status, str(exc), code="transition_refused" if exc.status == 409 else None) from exc
     return _review(request, proposal)
+
+
+# --------------------------------------------------------------------------------------------
+# Removing a stakeholder, or linking one named as an outside person to the member they are: the
+# way out of a required role held by someone who cannot sign off (stakeholders.services).
+
+
+class LinkIn(StrictIn):
+    member_id: Id = Field(..., description="The user id of a member of the token's organisation.")
+
+
+def _roster_refused(exc: RosterRefused) -> ApiProblem:
+    if exc.field:
+        return invalid([(exc.field, "invalid", str(exc))])
+    return ApiProblem(exc.status, str(exc))  # 409 `conflict`: the state does not allow it now
+
+
+def _stakeholder_for(request: HttpRequest, proposal: Proposal, stakeholder_id: int) -> Stakeholder:
+    return get_object_for_member(
+        request, Stakeholder.objects.select_related("role", "user"), proposal=proposal, pk=stakeholder_id
+    )
+
+
+@stakeholders_router.delete(
+    "/proposals/{proposal_id}/stakeholders/{stakeholder_id}",
+    response={204: None, **problems(403, 404, 409, 422)},
+    summary="Remove a stakeholder with their requirements; their link stops working",
+)
+def remove_stakeholder(request: HttpRequest, proposal_id: Id, stakeholder_id: Id):
+    """409 while the proposal is under review, decided or archived (withdraw or restore it first)."""
+    proposal = _proposal_for(request, proposal_id, action="remove stakeholders")
+    stakeholder = _stakeholder_for(request, proposal, stakeholder_id)
+    try:
+        stakeholder_remove(stakeholder=stakeholder, by=request.user)
+    except RosterRefused as exc:
+        raise _roster_refused(exc) from exc
+    return Status(204, None)
+
+
+@stakeholders_router.post(
+    "/proposals/{proposal_id}/stakeholders/{stakeholder_id}/link",
+    response={200: StakeholderOut, **problems(400, 403, 404, 409, 422)},
+    summary="Link a stakeholder named as an outside person to the member of the organisation they are",
+)
+def link_stakeholder(request: HttpRequest, proposal_id: Id, stakeholder_id: Id, payload: LinkIn):
+    """Their stake, requirements and answers stay; the emailed link stops working. 422 if `member_id` is
+    not a member of the organisation or is a stakeholder of this proposal already; 409 if the
+    stakeholder is a member's already, or the proposal is under review, decided or archived."""
+    proposal = _proposal_for(request, proposal_id, action="link stakeholders to members")
+    stakeholder = _stakeholder_for(request, proposal, stakeholder_id)
+    member = User.objects.filter(memberships__organisation=request.organisation, pk=payload.member_id).first()
+    if member is None:
+        raise invalid([("member_id", "not_a_member", "not a member of the organisation")])
+    try:
+        stakeholder_link_member(stakeholder=stakeholder, member=member, by=request.user)
+    except RosterRefused as exc:
+        raise _roster_refused(exc) from exc
+    return _stakeholder_out(_stakeholders_of(proposal).get(pk=stakeholder.pk))

@@ -8,18 +8,20 @@ reading takes any member. A proposal's stakeholders and conflicts are in stakeho
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from accounts.api_problems import ApiProblem, StrictIn, invalid, problems
+from accounts.api_problems import ApiProblem, StrictIn, invalid, problems, refuse_unknown_query
 from accounts.inputs import CleanJson, Id, OneLine
 from accounts.tenancy import get_object_for_member
+from domain.vocabulary import VERDICTS
 from projects.access import may_edit, proposals_for
 from projects.models import Proposal
+from projects.workflow import UNDER_REVIEW
 from questionnaires.engine import missing_required
-from questionnaires.models import Assessment
+from questionnaires.models import Assessment, AssessmentStatus
 from questionnaires.services import AnswersRejected, AssessmentError, answers_of
 from questionnaires.versions import engine_questionnaire
 from suitability.services import answers_put, assessment_complete, assessment_latest, live_result
@@ -49,7 +51,7 @@ class DriverOut(Schema):
 class FindingOut(Schema):
     criterion: str
     label: str
-    status: str
+    status: Literal["met", "partly_met", "not_met", "unknown"]
     weight: float
     earned: float
     fraction: float
@@ -58,7 +60,9 @@ class FindingOut(Schema):
     drivers: list[DriverOut]
 
 
-class BlockerOut(Schema):
+# Not "BlockerOut": the review's blockers (stakeholders.api) are another schema, and two schemas
+# of one name in the OpenAPI document would be one, the other's fields lost.
+class SuitabilityBlockerOut(Schema):
     key: str
     label: str
     reason: str
@@ -75,8 +79,8 @@ class WhatIfChangeOut(Schema):
 
 
 class WhatIfOut(Schema):
-    direction: str
-    new_verdict: str
+    direction: Literal["up", "down"]
+    new_verdict: Literal[VERDICTS]  # type: ignore[valid-type]
     new_verdict_label: str
     fraction: float
     changes: list[WhatIfChangeOut]
@@ -98,13 +102,13 @@ class UnknownOut(Schema):
 
 
 class SuitabilityResultOut(Schema):
-    verdict: str
+    verdict: Literal[VERDICTS]  # type: ignore[valid-type]
     verdict_label: str
     score: float
     max_score: float
     fraction: float
     findings: list[FindingOut]
-    blockers: list[BlockerOut]
+    blockers: list[SuitabilityBlockerOut]
     next_steps: list[str]
     caveats: list[str]
     held_back_by: list[str]
@@ -118,7 +122,7 @@ class SuitabilityResultOut(Schema):
 
 class AssessmentOut(Schema):
     id: int
-    status: str
+    status: AssessmentStatus
     questionnaire: str
     questionnaire_version: int
     answers: dict[str, Any]
@@ -161,8 +165,28 @@ def _out(assessment: Assessment) -> dict[str, Any]:
     response={200: AssessmentOut, **problems(400, 403, 404, 409, 422)},
     summary="Save answers (starting the assessment if none is open)",
 )
-def put_answers(request: HttpRequest, proposal_id: Id, payload: AnswersIn):
+def put_answers(request: HttpRequest, proposal_id: Id, payload: AnswersIn, new_round: bool = False):
+    """Answers to an open assessment are saved into it. Once the assessment is completed, answering
+    starts a new round (a new assessment from the current questionnaire, its answers carried over)
+    only when asked for with `new_round=true`: otherwise 409 `assessment_completed`, and while the
+    proposal is under review, 409 `under_review` either way (the reviewers sign off what they read)."""
+    refuse_unknown_query(request, "new_round")
     proposal = _proposal_for(request, proposal_id, write=True)
+    latest = assessment_latest(proposal=proposal)
+    if latest is not None and not latest.is_editable:
+        if proposal.status in UNDER_REVIEW:
+            raise ApiProblem(
+                409,
+                "The proposal is under review: its assessment cannot change until the review is decided"
+                " or the proposal is withdrawn.",
+                code="under_review",
+            )
+        if not new_round:
+            raise ApiProblem(
+                409,
+                "The assessment is completed. Send new_round=true to start a new round with these answers.",
+                code="assessment_completed",
+            )
     try:
         assessment = answers_put(proposal=proposal, raw=payload.answers, by=request.user)
     except AnswersRejected as rejected:

@@ -97,3 +97,36 @@ def test_closed_sets_are_enums_in_the_schema(db):
     assert "submit" in enum_of("ActionIn", "action")
     assert enum_of("RequirementIn", "dimension") == list(DIMENSIONS)
     assert "lower" in enum_of("DimensionOut", "better")
+
+
+def test_every_closed_set_of_the_answers_is_an_enum(db):
+    components = Client().get("/api/openapi.json").json()["components"]["schemas"]
+
+    def enum_of(schema: str, field: str) -> list:
+        prop = components[schema]["properties"][field]
+        prop = prop.get("items", prop)
+        for option in [prop, *prop.get("anyOf", []), *prop.get("allOf", [])]:
+            if "$ref" in option:
+                option = components[option["$ref"].rsplit("/", 1)[-1]]
+            if "enum" in option:
+                return option["enum"]
+        raise AssertionError(f"{schema}.{field} has no enum: {prop}")
+
+    assert set(enum_of("ConflictOut", "kind")) >= {"contradictory_targets", "competing_objectives"}
+    assert enum_of("ConflictOut", "severity") == ["high", "medium", "low"]
+    assert set(enum_of("ReviewOut", "status")) >= {"draft", "submitted", "approved"}
+    assert "approve" in enum_of("ReviewOut", "actions")
+    assert set(enum_of("SignOffOut", "decision")) == {"approve", "changes", "reject"}
+    assert set(enum_of("AssessmentOut", "status")) >= {"in_progress", "completed"}
+    assert "good_fit" in enum_of("SuitabilityResultOut", "verdict")
+    assert enum_of("FindingOut", "status") == ["met", "partly_met", "not_met", "unknown"]
+    assert enum_of("RequirementOut", "dimension") == list(DIMENSIONS)
+
+
+def test_no_two_schemas_share_a_name(db):
+    # Ninja names a component after its class: two classes of one name were one schema, the
+    # other's fields lost (the suitability blockers and the review's were both BlockerOut).
+    components = Client().get("/api/openapi.json").json()["components"]["schemas"]
+    assert {"SuitabilityBlockerOut", "BlockerOut"} <= set(components)
+    assert "reason" in components["SuitabilityBlockerOut"]["properties"]
+    assert "url" in components["BlockerOut"]["properties"]

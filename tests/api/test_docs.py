@@ -52,7 +52,8 @@ def send(client: Client, args: list[str], names: dict[str, str]):
 
 
 def test_the_walk_through_runs_as_written(world, questionnaire_version):
-    _, token = ApiToken.issue(membership=membership(world.owner, world.org), name="docs")
+    # An admin's token: the walk ends with the webhooks, which are for admins.
+    _, token = ApiToken.issue(membership=membership(world.admin, world.org), name="docs")
     names = {"TOKEN": token}
     client = Client()
     requests = documented_requests()
@@ -62,7 +63,7 @@ def test_the_walk_through_runs_as_written(world, questionnaire_version):
         assert response.status_code == status, (args, response.content[:500])
         if response["Content-Type"] == "application/json; charset=utf-8" and isinstance(response.json(), dict):
             body = response.json()
-            if status == 201:
+            if status == 201 and "PROPOSAL" not in names:
                 names["PROPOSAL"] = str(body["id"])
             if "links" in body and "REPORT" not in names:
                 names["REPORT"] = str(body["id"])
@@ -83,8 +84,11 @@ def test_the_error_example_is_what_the_api_answers(world, api):
 def test_every_code_in_the_table_is_one_the_api_raises():
     table = DOC.read_text().split("## Errors", 1)[1]
     codes = set(re.findall(r"`([a-z_]+)`", table.split("| status |", 1)[1]))
+    # The API modules, the contract's (accounts/api_*.py) and the middleware that answers first.
     sources = "".join(
-        path.read_text() for path in Path(DOC.parents[1]).glob("*/*.py") if path.name in {"api.py", "api_problems.py"}
+        path.read_text()
+        for path in Path(DOC.parents[1]).glob("*/*.py")
+        if path.name.startswith("api") or path.name == "middleware.py"
     )
     # extra_forbidden is pydantic's own code, passed through as it names it.
     missing = sorted(code for code in codes - {"extra_forbidden"} if f'"{code}"' not in sources)

@@ -124,3 +124,41 @@ def test_every_operation_declares_its_error_statuses_as_problems(db):
                 assert ref.endswith("/Problem"), (method, path, status)
             if "{" in path:
                 assert {"404", "422"} <= errors, (method, path)
+
+
+def test_every_operation_declares_the_contract_it_shares(db):
+    schema = Client().get("/api/openapi.json").json()
+    assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(schema["components"]["headers"])
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert "429" in responses, (method, path)
+            assert "Retry-After" in responses["429"]["headers"], (method, path)
+            for status, response in responses.items():
+                assert response["headers"]["RateLimit-Remaining"]["required"], (method, path, status)
+                if status == "201":
+                    assert response["headers"]["Location"]["required"], (method, path)
+            if method == "post":
+                assert "Idempotency-Key" in [p["name"] for p in operation.get("parameters", [])], path
+                assert "422" in responses, path
+
+
+def test_the_middlewares_errors_under_api_are_problems(world, api):
+    client = api(world.owner)
+    charset = client.post("/api/proposals", b"{}", content_type="application/json; charset=latin-1")
+    problem(charset, 400, "unsupported_charset")
+    assert "UTF-8" in charset.json()["detail"]
+    big = client.post("/api/proposals", b"x", content_type="application/json", CONTENT_LENGTH=str(50 * 2**20))
+    problem(big, 413, "too_large")
+
+
+def test_there_is_no_delete_a_proposal_is_archived_as_on_its_page(world, api):
+    client = api(world.owner)
+    url = f"/api/proposals/{world.proposal.pk}"
+    refused = client.delete(url)
+    problem(refused, 405, "method_not_allowed")
+    assert "DELETE" not in refused["Allow"]
+    archived = client.post(f"{url}/review", {"action": "archive"}, content_type="application/json")
+    assert (archived.status_code, archived.json()["status"]) == (200, "archived")
+    restored = client.post(f"{url}/review", {"action": "unarchive"}, content_type="application/json")
+    assert (restored.status_code, restored.json()["status"]) == (200, "draft")

@@ -4,12 +4,15 @@ and PDF; the pages' access rules, 404 for anyone the proposal is hidden from."""
 import csv
 import io
 
+import docx
 import pytest
 from django.test import Client
 
 from projects.models import Proposal, Visibility
+from reports.exports import DOCX_TYPE
 from reports.models import Report, ReportStatus
 from reports.services import report_pdf_run, report_run
+from tests.factories import PEOPLE, add_stakeholder
 from tests.typical_answers import typical_answers
 
 
@@ -42,7 +45,7 @@ def test_asking_for_a_report_is_202_with_its_url_and_the_worker_fills_it(world, 
     state = client.get(body["links"]["self"]).json()
     assert state["status"] == "succeeded"
     assert state["headline"] and state["finished_at"] and state["stale"] is False
-    assert [r["id"] for r in client.get(base(world)).json()] == [report.pk]
+    assert [r["id"] for r in client.get(base(world)).json()["items"]] == [report.pk]
 
 
 def test_a_succeeded_report_is_read_as_json_and_csv(world, api, answered):
@@ -76,7 +79,7 @@ def test_the_pdf_is_202_while_it_is_made_then_the_file(world, api, answered):
 
 def test_results_of_an_unfinished_report_are_a_409_problem(world, api, answered):
     report_id = api(world.owner).post(base(world)).json()["id"]
-    for tail in ("report.json", "report.csv", "report.pdf"):
+    for tail in ("report.json", "report.csv", "report.pdf", "report.docx"):
         response = api(world.owner).get(f"{base(world)}/{report_id}/{tail}")
         assert response.status_code == 409, tail
         assert response.json()["code"] == "report_not_ready"
@@ -88,7 +91,7 @@ def test_an_outsider_gets_404_and_nothing_is_asked_for(world, api, answered):
     outsider = api(world.outsider, world.other_org)
     assert outsider.post(base(world)).status_code == 404
     assert outsider.get(base(world)).status_code == 404
-    for tail in ("", "/report.json", "/report.csv", "/report.pdf"):
+    for tail in ("", "/report.json", "/report.csv", "/report.pdf", "/report.docx", f"/compare/{report_id}"):
         response = outsider.get(f"{base(world)}/{report_id}{tail}")
         assert response.status_code == 404, tail
         assert response["Content-Type"] == "application/problem+json"
@@ -123,3 +126,47 @@ def test_it_needs_a_token(world):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert not Report.objects.filter(status=ReportStatus.QUEUED).exists()
+
+
+def test_a_succeeded_report_is_downloaded_as_a_word_file(world, api, answered):
+    report = Report.objects.get(pk=api(world.owner).post(base(world)).json()["id"])
+    report_run(report_id=report.pk)
+    response = api(world.member).get(f"{base(world)}/{report.pk}/report.docx")
+    assert response.status_code == 200
+    assert response["Content-Type"] == DOCX_TYPE
+    assert response.content.startswith(b"PK")  # a Word file is a zip
+    document = docx.Document(io.BytesIO(response.content))
+    assert any("Route support tickets" in p.text for p in document.paragraphs)
+    links = api(world.member).get(f"{base(world)}/{report.pk}").json()["links"]
+    assert links["docx"].endswith(f"/{report.pk}/report.docx")
+
+
+def test_two_reports_are_compared_as_the_page_compares_them(world, api, answered):
+    client = api(world.owner)
+    older = client.post(base(world)).json()["id"]
+    report_run(report_id=older)
+    # A requirement changes, so the next report has other inputs.
+    add_stakeholder(world.proposal, name="Pat Product", role="product", requirements=PEOPLE[0][2], by=world.owner)
+    newer = client.post(base(world))
+    assert newer.status_code == 202
+    report_run(report_id=newer.json()["id"])
+    # Named in either order: the older is older.
+    response = api(world.member).get(f"{base(world)}/{newer.json()['id']}/compare/{older}")
+    assert response.status_code == 200, response.content[:500]
+    body = response.json()
+    assert (body["older"]["id"], body["newer"]["id"]) == (older, newer.json()["id"])
+    assert body["older"]["ranking"] and body["newer"]["headline"]
+    assert any(change["path"].startswith("stakeholders") for change in body["input_changes"])
+    for move in body["ranking_changes"]:
+        assert move["rank_before"] != move["rank_after"]
+
+
+def test_comparing_a_report_with_itself_or_an_unfinished_one_is_refused(world, api, answered):
+    client = api(world.owner)
+    done = client.post(base(world)).json()["id"]
+    report_run(report_id=done)
+    same = client.get(f"{base(world)}/{done}/compare/{done}")
+    assert (same.status_code, same.json()["errors"][0]["field"]) == (422, "other_id")
+    queued = Report.objects.create(organisation=world.org, proposal=world.proposal, inputs={}, inputs_hash="x")
+    assert client.get(f"{base(world)}/{done}/compare/{queued.pk}").json()["code"] == "report_not_ready"
+    assert client.get(f"{base(world)}/{done}/compare/{queued.pk + 100}").status_code == 404

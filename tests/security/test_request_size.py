@@ -99,7 +99,11 @@ def test_the_api_refuses_an_oversized_json_body_with_413_in_json(world):
     response = client.post("/api/proposals", body, content_type="application/json")
 
     assert response.status_code == 413
-    assert response.json() == {"detail": "The request is too large: at most 2.0\xa0MB can be sent at once."}
+    assert response["Content-Type"] == "application/problem+json"
+    assert (response.json()["code"], response.json()["detail"]) == (
+        "too_large",
+        "The request is too large: at most 2.0\xa0MB can be sent at once.",
+    )
     assert not Proposal.objects.filter(title="Big").exists()
 
 
