@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test bench lint format worker clean check-migrations
+.PHONY: setup run test bench lint format worker clean check-migrations screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ check-migrations: setup
 
 bench: setup
 	$(BIN)/python -m scripts.bench
+
+# The demo's main pages in Chromium, written to docs/screenshots/ (a throwaway SQLite database,
+# or DATABASE_URL when set: it is migrated and seeded).
+screenshots: setup
+	$(BIN)/python -m scripts.screenshots
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ so the rules can be tested on a plain object.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,21 +50,40 @@ class Path:
         return next(s for s in self.stages if s.key == key)
 
 
-def _stakeholders_heard(proposal: Any) -> bool:
-    # The proposal row keeps no count of stakeholders; what shows they were heard: conflicts
+def _stakeholders_heard(proposal: Any, *, stakeholders_named: bool) -> bool:
+    # The proposal row keeps no count of stakeholders, so the page says whether any is named (one
+    # query, whatever their number). Without that word, what shows they were heard: conflicts
     # between their requirements, a report (which read them) or a review round (they sign off).
-    return bool(proposal.open_conflicts or proposal.latest_report_id or proposal.review_round)
+    # Without it a proposal whose stakeholders agree would send its owner back to the stakeholders
+    # page for ever, its next step never the report.
+    return bool(stakeholders_named or proposal.open_conflicts or proposal.latest_report_id or proposal.review_round)
 
 
-def proposal_path(proposal: Any, *, can_edit: bool, is_owner: bool = False) -> Path:
-    """The five stages with their state, and the one next step this person can take (or None)."""
+def proposal_path(
+    proposal: Any,
+    *,
+    can_edit: bool,
+    is_owner: bool = False,
+    stakeholders_named: bool = False,
+    submit_problems: Callable[[], Sequence[str]] | None = None,
+    awaits_my_review: bool = False,
+) -> Path:
+    """The five stages with their state, and the one next step this person can take (or None).
+
+    `submit_problems`, called only when the next step would be to submit: why submitting would be
+    refused now (projects.workflow.unmet("submit", proposal), which the stakeholders app answers);
+    the step then leads to the review page, which says why, instead of offering a submit that fails.
+
+    `awaits_my_review`: this person is asked to sign off in the current round (the proposal's
+    `awaiting_review_by`); their next step is the review, whether or not they may edit the proposal.
+    """
     status = proposal.status
     under_review = status in workflow.UNDER_REVIEW
     decided = status in (workflow.APPROVED, workflow.REJECTED)
     done = {
         "describe": True,
         "assess": bool(proposal.suitability_verdict),
-        "stakeholders": _stakeholders_heard(proposal),
+        "stakeholders": _stakeholders_heard(proposal, stakeholders_named=stakeholders_named),
         "report": bool(proposal.latest_report_id) and not proposal.latest_report_out_of_date,
         "review": decided,
     }
@@ -107,7 +127,17 @@ def proposal_path(proposal: Any, *, can_edit: bool, is_owner: bool = False) -> P
         )
         for key, label, url_name in order
     )
-    return Path(stages=stages, next_step=_next_step(proposal, current=current, can_edit=can_edit, is_owner=is_owner))
+    if awaits_my_review and under_review:
+        return Path(stages=stages, next_step=NextStep(SIGN_OFF_LABEL, "review", "review"))
+    step = _next_step(proposal, current=current, can_edit=can_edit, is_owner=is_owner)
+    if step is not None and step.label == SUBMIT_LABEL and submit_problems is not None and submit_problems():
+        step = NextStep(SUBMIT_BLOCKED_LABEL, "review", step.stage)
+    return Path(stages=stages, next_step=step)
+
+
+SUBMIT_LABEL = "Submit it for sign-off"
+SUBMIT_BLOCKED_LABEL = "See what submitting still needs"
+SIGN_OFF_LABEL = "Review it and sign off"
 
 
 def _next_step(proposal: Any, *, current: str | None, can_edit: bool, is_owner: bool) -> NextStep | None:
@@ -123,7 +153,7 @@ def _next_step(proposal: Any, *, current: str | None, can_edit: bool, is_owner: 
     if proposal.status in workflow.UNDER_REVIEW:
         return NextStep("Follow the sign-offs", "review", current)
     # Only the owner submits (projects.workflow): an admin is shown the path, not a button that refuses.
-    return NextStep("Submit it for sign-off", "review", current) if is_owner else None
+    return NextStep(SUBMIT_LABEL, "review", current) if is_owner else None
 
 
 def next_stage_after(proposal: Any, key: str) -> Stage | None:

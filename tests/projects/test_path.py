@@ -98,4 +98,24 @@ def test_verdict_and_report_pages_link_onward(world, questionnaire_version):
     world.proposal.refresh_from_db()
     proposal_page = parse(client.get(reverse("projects:detail", args=[pk])))
     assert proposal_page.text("nav.proposal-path li[aria-current=step] a") == "5 Review"
-    assert proposal_page.text("main .button.primary") == "Submit it for sign-off"
+    # Nobody of the scenario is in ML engineering or legal, which must sign off: submitting would be
+    # refused, so the next step leads to the review page that says why (stakeholders.review.submit_problems).
+    assert proposal_page.text("main .button.primary") == "See what submitting still needs"
+
+
+def test_named_stakeholders_who_agree_lead_on_to_the_report():
+    # No conflict, no report yet: naming the stakeholders is what moves the path on.
+    assessed = row(suitability_verdict="good_fit")
+    assert states(assessed)[2] == CURRENT
+    path = proposal_path(assessed, can_edit=True, is_owner=True, stakeholders_named=True)
+    assert [s.state for s in path.stages] == [DONE, DONE, DONE, CURRENT, TODO]
+    assert path.next_step.label == "Make the trade-off report"
+
+
+def test_a_reviewer_asked_to_sign_off_is_led_to_the_review():
+    under_review = row(status="in_review", review_round=1, suitability_verdict="good_fit", latest_report_id=3)
+    asked = proposal_path(under_review, can_edit=False, awaits_my_review=True).next_step
+    assert (asked.label, asked.url_name) == ("Review it and sign off", "review")
+    assert proposal_path(under_review, can_edit=False).next_step is None
+    # Only while the proposal is under review.
+    assert proposal_path(row(status="approved"), can_edit=False, awaits_my_review=True).next_step is None
