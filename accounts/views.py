@@ -218,7 +218,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         else None
     )
     context = {"form": form, "tokens": tokens, "others": others, "raw": raw}
-    return render(request, "accounts/api_tokens.html", context)
+    # A refused name is a 400, as on every other form: the page shows the field's message.
+    status = 400 if request.method == "POST" and form.is_bound and form.errors else 200
+    return render(request, "accounts/api_tokens.html", context, status=status)
 
 
 @member_required()

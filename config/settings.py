@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     # The audit trail: every app above records its changes into it (audit.services.audit_record).
     "audit",
     "accounts",
+    # Outgoing webhooks: the apps above emit their events into it (webhooks.services.webhook_emit).
+    "webhooks",
     "projects",
     "approaches",
     # Django label "assessments": the questionnaire app kept the label of the app it grew out of,
@@ -139,12 +141,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "projects:list"
+# A reviewer with sign-offs waiting lands on that queue (projects.portfolio_views.landing_view).
+LOGIN_REDIRECT_URL = "projects:landing"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
+# One way to show a date everywhere a person reads one ("4 Dec 2026", "4 Dec 2026, 14:05"), and the
+# UK ways to type one: Django's en_GB formats win over DATE_FORMAT here, so ours live in a module.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -282,6 +288,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "assessments.tasks.sweep_reports", "schedule": 15.0},
     # Side effects the broker was away for (outbox.services.outbox_sweep), and emails to retry.
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 60.0},
+    # Webhook attempts whose worker died, and deliveries long finished (webhooks.services.delivery_sweep).
+    "sweep-webhooks": {"task": "webhooks.tasks.sweep_deliveries", "schedule": 60.0},
     # Daily; each reminder's event key names its ISO week, so owners hear at most once a week per reason.
     "stale-reminders": {"task": "projects.tasks.send_stale_reminders", "schedule": 24 * 60 * 60.0},
 }
@@ -338,6 +346,11 @@ REPORT_STEP_PAUSE = float(os.environ.get("MLFIT_REPORT_STEP_PAUSE", "0"))
 # Invitations stay valid this long.
 INVITATION_MAX_AGE_DAYS = 7
 
+# Outgoing webhooks (docs/webhooks.md): https only, to public addresses only, unless the deployment
+# says otherwise (a receiver on the same private network; plain http while developing and testing).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG or TESTING)
+
 # Operations (config/health.py, config/metrics.py, config/sentry.py; README, "Production settings").
 # /health/ and /health/live/ answer load balancers and probes over plain HTTP; /metrics/ is scraped
 # the same way and refuses anyone without its token.
@@ -347,6 +360,9 @@ MLFIT_WORKER_HEARTBEAT_INTERVAL = float(os.environ.get("MLFIT_WORKER_HEARTBEAT_I
 MLFIT_WORKER_HEARTBEAT_MAX_AGE = float(os.environ.get("MLFIT_WORKER_HEARTBEAT_MAX_AGE", "90"))
 # Keys of ours in the broker's Redis (worker heartbeats, job counts); the tests use their own.
 MLFIT_REDIS_KEY_PREFIX = "mlfit"
+# Requests per API token in each window of seconds (accounts.api_ratelimit); docs/api.md says so.
+MLFIT_API_RATE_LIMIT = int(os.environ.get("MLFIT_API_RATE_LIMIT", "600"))
+MLFIT_API_RATE_WINDOW = int(os.environ.get("MLFIT_API_RATE_WINDOW", "60"))
 # Prometheus metrics at /metrics/: off (404) unless a token is set, then only with that bearer token.
 MLFIT_METRICS_TOKEN = os.environ.get("MLFIT_METRICS_TOKEN", "")
 if MLFIT_METRICS_TOKEN and len(MLFIT_METRICS_TOKEN) < 20:

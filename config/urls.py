@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts.forms import MLFitPasswordChangeForm, MLFitSetPasswordForm
 from config.api import api
 from config.health import health_view, live_view
 from config.metrics import metrics_view
@@ -35,13 +36,17 @@ urlpatterns = [
     path("api/", api.urls),
     path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/change/",
+        auth_views.PasswordChangeView.as_view(form_class=MLFitPasswordChangeForm),
+        name="password_change",
+    ),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password/reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=MLFitSetPasswordForm),
         name="password_reset_confirm",
     ),
     path("password/reset/complete/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
@@ -51,6 +56,7 @@ urlpatterns = [
     path("accounts/members/<int:pk>/remove/", account_views.membership_remove_view, name="membership_remove"),
     path("accounts/tokens/<int:pk>/revoke/", account_views.api_token_revoke_view, name="api_token_revoke"),
     path("accounts/", include("accounts.urls")),
+    path("accounts/webhooks/", include("webhooks.urls")),
     path("proposals/", include("projects.urls")),
     path("proposals/<int:pk>/assessment/", include("suitability.urls")),
     path("proposals/<int:pk>/stakeholders/", include("stakeholders.urls")),

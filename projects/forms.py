@@ -3,16 +3,50 @@ from dataclasses import dataclass
 from django import forms
 from django.forms.utils import pretty_name
 
+from accounts.forms import FieldMessagesForm
 from accounts.inputs import CleanTextForm
 from accounts.models import Organisation, Team, User
 from projects.models import EDITABLE_FIELDS, Outcome, OutcomeStatus, Proposal, ProposalStatus, Visibility
 from projects.portfolio import AI_ACT_LABELS, AI_ACT_TIERS, NOT_TRIAGED, PORTFOLIO_SORTS
 from projects.selectors import SORTS, filter_choices
 
+# A date typed as it is shown ("31 Mar 2027"); config/formats reads that, "31/03/2027" and ISO. A
+# text field, not type=date: a browser's date picker shows its own locale's mm/dd/yyyy.
+DATE_HINT = "e.g. 31 Mar 2027"
 
-class ProposalForm(CleanTextForm, forms.ModelForm):
+
+class UKDateInput(forms.DateInput):
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(
+            attrs={"placeholder": DATE_HINT, "autocomplete": "off", "inputmode": "text", **(attrs or {})},
+            format="%-d %b %Y",
+        )
+
+
+class ProposalForm(CleanTextForm, FieldMessagesForm, forms.ModelForm):
     # The version this person started from; a save naming an older one is refused (projects.services).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    field_messages = {
+        "title": "Give the proposal a title.",
+        "problem": "Describe the problem: what goes wrong today, for whom, and how often.",
+        "decision": "Say which decision or action the prediction will change.",
+        "volume_period": "Choose the period the expected volume is counted over.",
+        "owner": {
+            "required": "Choose the proposal's owner.",
+            "invalid_choice": "Choose an owner from the list: only members of the organisation can own it.",
+        },
+        "team": {"invalid_choice": "Choose a team from the list, or “No team”."},
+        "deadline": {"invalid": "Enter the deadline as a date, e.g. 31 Mar 2027 or 31/03/2027."},
+        "expected_volume": {
+            "invalid": "Enter the expected volume as a whole number, e.g. 1200.",
+            "min_value": "Enter an expected volume of 0 or more.",
+        },
+        "estimated_value": {
+            "invalid": "Enter the estimated value as a whole number, e.g. 250000 (no currency sign).",
+            "min_value": "Enter an estimated value of 0 or more.",
+        },
+    }
 
     class Meta:
         model = Proposal
@@ -24,8 +58,9 @@ class ProposalForm(CleanTextForm, forms.ModelForm):
             "baseline_description": forms.Textarea(attrs={"rows": 3}),
             "intended_users": forms.Textarea(attrs={"rows": 2}),
             "data_sources": forms.Textarea(attrs={"rows": 3}),
-            "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "deadline": UKDateInput(),
         }
+        help_texts = {"deadline": f"Day, month and year, {DATE_HINT} or 31/03/2027."}
 
     def __init__(self, *args, organisation: Organisation, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -56,7 +91,7 @@ class FilterSelect:
     errors: list[str]
 
 
-class ProposalFilterForm(CleanTextForm, forms.Form):
+class ProposalFilterForm(CleanTextForm, FieldMessagesForm, forms.Form):
     """The list's filters. Team and owner choices are plain (id, name) pairs from one query
     (selectors.filter_choices), and the template draws the selects from selects(): the list is the
     busiest page, and Django's per-option widget rendering was a third of its time
@@ -118,7 +153,7 @@ class PortfolioFilterForm(ProposalFilterForm):
     field_order = ["q", "status", "verdict", "ai_act", "team", "owner", "sort", "stale"]
 
 
-class StalenessSettingsForm(CleanTextForm, forms.Form):
+class StalenessSettingsForm(CleanTextForm, FieldMessagesForm, forms.Form):
     # A plain form: a ModelForm would write the new value onto the organisation while validating,
     # and the service could no longer tell what it was before (for the audit trail).
     assessment_max_age_days = forms.IntegerField(
@@ -129,8 +164,17 @@ class StalenessSettingsForm(CleanTextForm, forms.Form):
         "owner is reminded once a week. Between 1 and 3650 days.",
     )
 
+    field_messages = {
+        "assessment_max_age_days": {
+            "required": "Enter after how many days an assessment goes stale, from 1 to 3650.",
+            "invalid": "Enter the number of days as a whole number, from 1 to 3650.",
+            "min_value": "Enter at least 1 day.",
+            "max_value": "Enter at most 3650 days (ten years).",
+        }
+    }
 
-class OutcomeForm(CleanTextForm, forms.ModelForm):
+
+class OutcomeForm(CleanTextForm, FieldMessagesForm, forms.ModelForm):
     """What happened after approval. Launched needs a yes or no on the target; abandoned, a reason."""
 
     target_met = forms.TypedChoiceField(
@@ -141,6 +185,11 @@ class OutcomeForm(CleanTextForm, forms.ModelForm):
         empty_value=None,
         widget=forms.RadioSelect,
     )
+
+    field_messages = {
+        "status": "Say what happened: being built, launched or abandoned.",
+        "target_met": {"invalid_choice": "Answer yes, no or not known yet."},
+    }
 
     class Meta:
         model = Outcome

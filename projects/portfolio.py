@@ -25,7 +25,7 @@ from projects.access import visible_to
 from projects.csv_export import csv_lines
 from projects.decision import PROHIBITED, effective_verdict
 from projects.models import PortfolioClock, Proposal, ProposalStatus
-from projects.selectors import STATUS_LABELS, proposal_search
+from projects.selectors import STATUS_LABELS, day_text, proposal_search
 from projects.staleness import STALE_LABELS, stale_q, stale_reasons
 
 VERDICTS = ("good_fit", "fit_with_caveats", "not_a_fit", "")
@@ -354,7 +354,7 @@ def portfolio_rows(rows: Iterable[dict], *, cutoff: datetime) -> list[PortfolioR
             ],
             team=row["team__name"] or "—",
             owner=row["owner__name"] or row["owner__email"],
-            updated=row["updated_at"].date().isoformat(),
+            updated=day_text(row["updated_at"].date()),
         )
         for row in rows
     ]

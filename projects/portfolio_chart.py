@@ -171,12 +171,20 @@ def svg(chart: Chart) -> str:
     )
     for cell in chart.cells:
         plural = "" if cell.count == 1 else "s"
-        label = f'<text x="{_n(cell.cx)}" y="{_n(cell.cy)}" dy="4" text-anchor="middle">{cell.count}</text>'
+        # Every cell says its count: inside a circle wide enough, beside a small one (a tooltip alone
+        # is lost on a touch screen). The <title> is the tooltip, with the cell's bands in words.
+        if cell.show_count:
+            label = f'<text x="{_n(cell.cx)}" y="{_n(cell.cy)}" dy="4" text-anchor="middle">{cell.count_label}</text>'
+        else:
+            label = (
+                f'<text class="count-beside" x="{_n(cell.cx + cell.r + 2)}" y="{_n(cell.cy)}" dy="4">'
+                f"{cell.count_label}</text>"
+            )
         out.append(
             f'<g class="cell"><title>{cell.count:,} proposal{plural}: suitability {escape(cell.suitability)}, '
             f"value {escape(cell.value)}</title>"
             f'<circle cx="{_n(cell.cx)}" cy="{_n(cell.cy)}" r="{_n(cell.r)}" fill-opacity="{_n(cell.opacity)}"/>'
-            f"{label if cell.show_count else ''}</g>"
+            f"{label}</g>"
         )
     out.append("</svg>")
     return "".join(out)

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -53,6 +54,16 @@ def _filters(request: HttpRequest) -> tuple[PortfolioFilterForm, PortfolioFilter
         ai_act=data["ai_act"] or "",
     )
     return form, filters, True
+
+
+@member_required()
+def landing_view(request: HttpRequest) -> HttpResponse:
+    """Where sign-in lands: a reviewer with sign-offs waiting sees that queue first (the portfolio's
+    "Waiting for your review"); everyone else sees the proposals."""
+    is_admin = request.membership.has_role(Role.ADMIN)
+    if review_queue(organisation=request.organisation, user=request.user, is_admin=is_admin):
+        return redirect(f"{reverse('projects:portfolio')}#queue-title")
+    return redirect("projects:list")
 
 
 @member_required()

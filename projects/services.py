@@ -285,6 +285,16 @@ def proposal_set_suitability(
     proposal.suitability_facts = facts
 
 
+def proposal_set_conflict_facts(*, proposal: Proposal, facts: dict) -> bool:
+    """Replace the suitability answers the conflict detector reads, leaving the verdict and its
+    date alone (the suitability app's backfill, `refresh_conflict_facts`); whether they changed."""
+    if (proposal.suitability_facts or {}) == facts:
+        return False
+    Proposal.objects.filter(pk=proposal.pk).update(suitability_facts=facts)
+    proposal.suitability_facts = facts
+    return True
+
+
 def proposal_set_ai_act(*, proposal: Proposal, tier: str, articles: str, open_obligations: int) -> bool:
     """Record the EU AI Act triage on the proposal (called by the regulation app): its tier ("" while
     the triage is unfinished), the articles that decided it, and the duties not yet ticked done.

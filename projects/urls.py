@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/comments/", comment_views.comments_view, name="comments"),
     path("<int:pk>/comments/<int:cid>/edit/", comment_views.comment_edit_view, name="comment_edit"),
     path("audit-export/", audit_views.audit_export_view, name="audit_export"),
+    path("start/", portfolio_views.landing_view, name="landing"),
     path("portfolio/", portfolio_views.portfolio_view, name="portfolio"),
     path("portfolio/export.csv", portfolio_views.portfolio_csv_view, name="portfolio_csv"),
     path("portfolio/settings/", portfolio_views.portfolio_settings_view, name="portfolio_settings"),

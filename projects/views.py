@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.tenancy import member_required
+from projects import workflow
 from projects.access import get_proposal_for_member, may_edit
 from projects.forms import ProposalFilterForm, ProposalForm
 from projects.models import Proposal
@@ -182,7 +183,15 @@ def proposal_discard_draft_view(request: HttpRequest, pk: int | None = None) -> 
 def proposal_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_proposal_for_member(request, pk)
     can_edit = may_edit(request, proposal)
-    path = proposal_path(proposal, can_edit=can_edit, is_owner=proposal.owner_id == request.user.pk)
+    path = proposal_path(
+        proposal,
+        can_edit=can_edit,
+        is_owner=proposal.owner_id == request.user.pk,
+        stakeholders_named=proposal.stakeholders.exists(),
+        submit_problems=lambda: workflow.unmet("submit", proposal),
+        awaits_my_review=proposal.status in workflow.UNDER_REVIEW
+        and proposal.awaiting_review_by.filter(pk=request.user.pk).exists(),
+    )
     return render(request, "projects/detail.html", {"proposal": proposal, "can_edit": can_edit, "path": path})
 
 

@@ -4,7 +4,9 @@ Plain Python, no Django: the services (stakeholders/review.py) check a request a
 before changing anything, the pages offer only the actions it allows, and the tests walk it.
 """
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -20,6 +22,10 @@ SIGNER = "signer"  # a reviewer named as a stakeholder in a role that must sign 
 ADMIN = "admin"  # an organisation admin
 
 UNDER_REVIEW = frozenset({SUBMITTED, IN_REVIEW})
+# The states in which the proposal is in its owner's hands (the states it can be submitted from):
+# only then may its stakeholders be removed or linked to a member. Under review the required
+# signers are the ones asked; decided, they are the ones who decided; archived, nothing changes.
+ROSTER_OPEN = frozenset({DRAFT, CHANGES_REQUESTED, WITHDRAWN})
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,43 @@ def check(action: str, *, state: str, actor_kinds: set[str]) -> Transition:
     return transition
 
 
-def available(*, state: str, actor_kinds: set[str]) -> list[Transition]:
-    """The actions this person can take on a proposal in this state, in display order."""
-    return [t for t in TRANSITIONS.values() if state in t.sources and t.actors & actor_kinds]
+def available(*, state: str, actor_kinds: set[str], blocked: Collection[str] = ()) -> list[Transition]:
+    """The actions this person can take on a proposal in this state, in display order; `blocked`:
+    actions whose preconditions (unmet) are not met now, left out so nothing offered is refused."""
+    return [
+        t for t in TRANSITIONS.values() if state in t.sources and t.actors & actor_kinds and t.action not in blocked
+    ]
+
+
+def roster_refusal(state: str) -> str:
+    """Why the stakeholders of a proposal in this state cannot be removed or linked ("" if they can)."""
+    if state in ROSTER_OPEN:
+        return ""
+    if state in UNDER_REVIEW:
+        return "The proposal is under review: withdraw it from review first, then change its stakeholders."
+    if state == ARCHIVED:
+        return "The proposal is archived: restore it from the archive first."
+    return (
+        f"The proposal is {STATE_LABELS.get(state, state).lower()}: its stakeholders stay as they were when it "
+        "was decided."
+    )
+
+
+# What an action needs beyond the state and the actor, checked by an app above this one (the
+# stakeholders app registers who must sign off for "submit", in its AppConfig.ready): each check
+# takes the proposal and returns the reasons the action would be refused now, none if it would
+# succeed. A registry, so that a lower app's page (the proposal's path) asks without importing
+# the higher app.
+_PRECONDITIONS: dict[str, list[Callable[[Any], list[str]]]] = {}
+
+
+def require(action: str, check: Callable[[Any], list[str]]) -> None:
+    """Register a precondition of `action` (once per check: a second registration is ignored)."""
+    checks = _PRECONDITIONS.setdefault(action, [])
+    if check not in checks:
+        checks.append(check)
+
+
+def unmet(action: str, proposal: Any) -> list[str]:
+    """The reasons `action` would be refused on this proposal now, beyond its state and actor."""
+    return [reason for check in _PRECONDITIONS.get(action, []) for reason in check(proposal)]

@@ -1,10 +1,11 @@
 from django import forms
 
+from accounts.forms import FieldMessagesForm
 from accounts.inputs import CleanTextForm
 from regulation.models import ObligationCheck
 
 
-class ObligationCheckForm(CleanTextForm, forms.Form):
+class ObligationCheckForm(CleanTextForm, FieldMessagesForm, forms.Form):
     """Tick a duty done with the evidence, or open it again."""
 
     done = forms.BooleanField(required=False, label="Done")

@@ -38,6 +38,7 @@ from reports.models import Report, ReportStatus
 from reports.present import report_gist
 from stakeholders.models import Stakeholder
 from suitability.services import assessment_latest, verdict_reasons
+from webhooks.events import emit_report_finished
 
 logger = logging.getLogger(__name__)
 
@@ -321,6 +322,7 @@ def _report_finished(report_id: int) -> None:
         gist=report_gist(report.results),
         finished_at=report.finished_at,
     )
+    emit_report_finished(report=report)
     if report.requested_by is not None:
         notify(
             organisation=report.proposal.organisation,

@@ -14,23 +14,32 @@ class StakeholderForm(CleanTextForm, forms.Form):
     email = forms.EmailField(required=False, max_length=254, label="Their email")
     role = forms.TypedChoiceField(coerce=int, label="Their stake")
 
-    def __init__(self, *args, organisation: Organisation, roles: list[StakeRole], existing: set[str], **kwargs):
+    def __init__(
+        self,
+        *args,
+        organisation: Organisation,
+        roles: list[StakeRole],
+        existing: set[str],
+        members: list[tuple[int, str, str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        members = (
-            User.objects.filter(memberships__organisation=organisation)
-            .order_by("name", "email")
-            .values_list("id", "name", "email")
-        )
+        # `members` (organisation_members) when the page has them already: one query for the page.
+        if members is None:
+            members = organisation_members(organisation)
         self.fields["member"].choices = [
             ("", "— choose a member —"),
             *((pk, name or email) for pk, name, email in members),
         ]
         # No role is preselected: a wrong default stake is too easy to submit unnoticed.
         self.fields["role"].choices = [("", "— choose their stake —"), *((r.pk, r.label) for r in roles)]
+        self.fields["role"].error_messages["required"] = "Choose their stake: the part of the work they answer for."
         self.roles = {r.pk: r for r in roles}
         self.existing = existing
 
     def clean(self) -> dict:
+        # Each refusal is told beside the field it concerns (the page shows field errors in place),
+        # and only the choice between a member and someone outside, which concerns several, on top.
         cleaned = super().clean()
         member, name, email = cleaned.get("member"), cleaned.get("name", "").strip(), cleaned.get("email", "")
         if member and (name or email):
@@ -38,12 +47,43 @@ class StakeholderForm(CleanTextForm, forms.Form):
         if member:
             cleaned["user"] = User.objects.get(pk=member)
             email = cleaned["user"].email
-        elif (not name or not email) and not self.errors.get("email"):
+        elif not name and not email and not self.errors.get("email"):
             raise forms.ValidationError("Choose a member, or give the name and email of someone outside.")
+        elif not name:
+            self.add_error("name", "Give their name, as colleagues know them.")
+        elif not email and not self.errors.get("email"):
+            self.add_error("email", "Give their email address: the link to state their requirements goes there.")
         if email and email.lower() in self.existing:
-            raise forms.ValidationError(f"{email} is already a stakeholder of this proposal.")
+            self.add_error("member" if member else "email", f"{email} is already a stakeholder of this proposal.")
         cleaned["role_obj"] = self.roles.get(cleaned.get("role"))
         return cleaned
+
+
+def organisation_members(organisation: Organisation) -> list[tuple[int, str, str]]:
+    """The organisation's members as (id, name, email), by name: one query."""
+    return list(
+        User.objects.filter(memberships__organisation=organisation)
+        .order_by("name", "email")
+        .values_list("id", "name", "email")
+    )
+
+
+class LinkMemberForm(forms.Form):
+    """The member an outside stakeholder is (linking them): one of the organisation's members who
+    is not a stakeholder of the proposal already."""
+
+    member = forms.TypedChoiceField(coerce=int, label="The member they are")
+
+    def __init__(self, *args, members: list[tuple[int, str, str]], taken: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [
+            ("", "— choose a member —"),
+            *((pk, name or email) for pk, name, email in members if pk not in taken),
+        ]
+        self.fields["member"].error_messages["required"] = "Choose the member this stakeholder is."
+        self.fields["member"].error_messages["invalid_choice"] = (
+            "Choose one of the listed members: a member of the organisation who is not a stakeholder here already."
+        )
 
 
 class RequirementForm(CleanTextForm, forms.Form):

@@ -33,6 +33,7 @@ from stakeholders.models import (
     Stakeholder,
     StakeRole,
 )
+from webhooks.events import emit_review_decided
 
 DECISION_OF_ACTION = {"approve": Decision.APPROVE, "request_changes": Decision.CHANGES, "reject": Decision.REJECT}
 OVERRIDE_TARGET = {"override_approve": Decision.APPROVE, "override_reject": Decision.REJECT}
@@ -76,10 +77,41 @@ class ReviewState:
     history: list[SignOff]
     blockers: list[Blocker] = field(default_factory=list)
     actions: list[workflow.Transition] = field(default_factory=list)
+    # Why the proposal cannot be submitted now although its state allows it (submit_problems):
+    # `submit` is then left out of `actions`, and the page and the API say these instead.
+    submit_blocked_by: list[str] = field(default_factory=list)
 
     @property
     def approvals(self) -> int:
         return sum(1 for r in self.required if r.decision and r.decision.decision == Decision.APPROVE)
+
+
+@dataclass(frozen=True)
+class SignoffRole:
+    """A role that must sign off the proposal, why, and who fills it (none: nobody yet)."""
+
+    role: StakeRole
+    why: str
+    holders: list[Stakeholder]
+
+
+def signoff_roles(*, proposal: Proposal, roles: list[StakeRole], stakeholders: list[Stakeholder]) -> list[SignoffRole]:
+    """The roles that must sign off this proposal (StakeRole.required_for its EU AI Act tier), each
+    with the policy's reason and the stakeholders in it: the stakeholders page shows them before
+    anyone is added. No query: over the roles and stakeholders the page has loaded."""
+    tier = proposal.ai_act_tier
+    tier_label = proposal.AI_ACT_LABELS.get(tier, tier).lower()
+    return [
+        SignoffRole(
+            role=role,
+            why="Always, by the organisation's review policy"
+            if role.signoff_required
+            else f"Because the EU AI Act triage puts this proposal in the {tier_label} tier",
+            holders=[s for s in stakeholders if s.role_id == role.pk],
+        )
+        for role in roles
+        if role.required_for(tier)
+    ]
 
 
 def missing_roles(*, proposal: Proposal) -> list[StakeRole]:
@@ -251,16 +283,21 @@ def review_state(*, proposal: Proposal, user: User | None = None, membership: Me
         SignOff.objects.filter(proposal=proposal).select_related("user", "stakeholder").order_by("-created_at", "-pk")
     )
     current = {s.stakeholder_id: s for s in history if s.round == proposal.review_round and s.stakeholder_id}
+    missing = missing_roles(proposal=proposal)
     state = ReviewState(
         proposal=proposal,
         required=[RequiredSignoff(stakeholder=s, decision=current.get(s.pk)) for s in required],
-        missing_roles=missing_roles(proposal=proposal),
+        missing_roles=missing,
         history=history,
         blockers=approval_blockers(proposal=proposal),
     )
+    if proposal.status in workflow.TRANSITIONS["submit"].sources:
+        # Asked whoever looks: an admin or a reader sees why the owner cannot submit yet, too.
+        state.submit_blocked_by = submit_problems(proposal=proposal, required=required, missing=missing)
     if user is not None:
         kinds = actor_kinds(proposal=proposal, user=user, membership=membership, required=required)
-        actions = workflow.available(state=proposal.status, actor_kinds=kinds)
+        blocked = {"submit"} if state.submit_blocked_by else set()
+        actions = workflow.available(state=proposal.status, actor_kinds=kinds, blocked=blocked)
         if workflow.SIGNER in kinds and not _pending_for(state.required, user):
             # Signed already in this round: the decision buttons are not offered again.
             actions = [a for a in actions if a.action not in DECISION_OF_ACTION]
@@ -308,13 +345,23 @@ def _set_status(
     )
 
 
-def _submit_problems(*, proposal: Proposal, required: list[Stakeholder]) -> list[str]:
+def submit_problems(
+    *, proposal: Proposal, required: list[Stakeholder] | None = None, missing: list[StakeRole] | None = None
+) -> list[str]:
+    """Why submitting the proposal would be refused now, beyond its state and who asks: each a
+    sentence saying what to do. None: it can be submitted. `required` and `missing` save their
+    queries (required_stakeholders, missing_roles). Registered with projects.workflow as the
+    precondition of "submit" (stakeholders.apps), so the proposal's path agrees with the review."""
+    if required is None:
+        required = required_stakeholders(proposal=proposal)
+    if missing is None:
+        missing = missing_roles(proposal=proposal)
     problems = []
-    missing = missing_roles(proposal=proposal)
     if missing:
+        # Semicolons: a role's label may hold a comma of its own.
         problems.append(
             "Name a stakeholder for each role that must sign off: "
-            + ", ".join(r.label for r in missing)
+            + "; ".join(r.label for r in missing)
             + " (on the stakeholders page)."
         )
     if not required and not missing:
@@ -325,8 +372,9 @@ def _submit_problems(*, proposal: Proposal, required: list[Stakeholder]) -> list
     if outside:
         problems.append(
             "Sign-offs are given by members of the organisation, and these stakeholders have no account: "
-            + ", ".join(outside)
-            + ". Invite them to the organisation and link them, or name a member for their role."
+            + "; ".join(outside)
+            + ". On the stakeholders page, link each to a member (invite them to the organisation first if "
+            "need be), or remove them and name a member for their role."
         )
     linked = {s.user_id for s in required if s.user_id}
     reviewers = set(
@@ -338,10 +386,15 @@ def _submit_problems(*, proposal: Proposal, required: list[Stakeholder]) -> list
     if not_reviewers:
         problems.append(
             "Only members with the reviewer or admin role can sign off, and these are not: "
-            + ", ".join(dict.fromkeys(not_reviewers))
+            + "; ".join(dict.fromkeys(not_reviewers))
             + ". An admin can change their role on the members page."
         )
     return problems
+
+
+def submit_precondition(proposal: Proposal) -> list[str]:
+    """submit_problems as projects.workflow.require registers it (the proposal only)."""
+    return submit_problems(proposal=proposal)
 
 
 def _check_texts(reason: str, acknowledgements: Mapping[str, str]) -> None:
@@ -401,7 +454,7 @@ def review_act(
 
 def _submit(proposal: Proposal, by: User) -> None:
     required = required_stakeholders(proposal=proposal)
-    problems = _submit_problems(proposal=proposal, required=required)
+    problems = submit_problems(proposal=proposal, required=required)
     if problems:
         raise TransitionRefused("This proposal cannot be submitted yet. " + " ".join(problems))
     _set_status(
@@ -495,6 +548,7 @@ def _decide(proposal: Proposal, by: User, decision: str, reason: str, acknowledg
         )
     waiting = [] if status not in workflow.UNDER_REVIEW else [s.user for s in required if s.pk not in decided]
     proposal_set_awaiting(proposal=proposal, users=waiting)
+    emit_review_decided(proposal=proposal, signoffs=signoffs, status=status)
     label = Decision(decision).label.lower()
     notify(
         organisation=proposal.organisation,
@@ -543,6 +597,7 @@ def _override(
         acknowledged=acknowledged,
     )
     proposal_set_awaiting(proposal=proposal, users=[])
+    emit_review_decided(proposal=proposal, signoffs=[signoff], status=transition.target)
     notify(
         organisation=proposal.organisation,
         users=[proposal.owner],

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +14,9 @@ from accounts.models import Membership, NotificationKind, Organisation, User, ha
 from accounts.notifications import notify
 from approaches.versions import approaches_latest_loaded
 from audit.services import audit_record
-from domain.approaches import ApproachProfile, profile_of
+from domain.approaches import ApproachProfile, Problem, problem_from_answers, profile_of, profiles_for
 from outbox.services import outbox_email
+from projects import workflow
 from projects.models import Proposal
 from projects.services import proposal_grant_access, proposal_inputs_changed, proposal_set_conflict_summary
 from questionnaires.engine import effective_answers, missing_required
@@ -37,6 +38,7 @@ from stakeholders.models import (
     StakeRole,
 )
 from stakeholders.questionnaire import STAKEHOLDER_KEY, requirements_from_answers
+from webhooks.events import emit_conflict_detected
 
 LINK_MAX_AGE = timedelta(days=14)
 
@@ -46,6 +48,19 @@ class StakeholderLinkError(Exception):
 
     def __init__(self) -> None:
         super().__init__("This link is not valid any more. Ask the proposal's owner for a new one.")
+
+
+class RosterRefused(Exception):
+    """A stakeholder who cannot be removed or linked now; the message says why and what to do.
+
+    `status`: 409 when the proposal's state (or the stakeholder's) does not allow it, 422 when
+    the member named cannot be the one (the API names `field`; the page shows it by the field).
+    """
+
+    def __init__(self, message: str, *, status: int = 409, field: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
 
 
 class StakeholderExists(Exception):
@@ -228,6 +243,127 @@ def stakeholder_link_used(*, stakeholder: Stakeholder) -> None:
     stakeholder.save(update_fields=["token_hash", "token_expires_at", "responded_at"])
 
 
+def _lock_for_roster(stakeholder: Stakeholder) -> tuple[Stakeholder, Proposal]:
+    """The stakeholder, then the proposal, locked, in that order: the order a requirements link's
+    submission takes them (stakeholder_for_link(hold=True), then the proposal's summaries), so the
+    two wait for each other instead of deadlocking; the proposal's row is the one review_act locks,
+    so a submission waits for this change (and then sees it) or this change sees the submission
+    and is refused. RosterRefused when the proposal's state does not allow a change."""
+    locked = (
+        Stakeholder.objects.select_for_update(of=("self",))
+        .select_related("role", "user")
+        .filter(pk=stakeholder.pk, proposal_id=stakeholder.proposal_id)
+        .first()
+    )
+    if locked is None:
+        raise RosterRefused("This stakeholder has been removed already.")
+    proposal = Proposal.objects.select_for_update().select_related("organisation").get(pk=stakeholder.proposal_id)
+    refusal = workflow.roster_refusal(proposal.status)
+    if refusal:
+        raise RosterRefused(refusal)
+    locked.proposal = proposal
+    return locked, proposal
+
+
+@transaction.atomic
+def stakeholder_remove(*, stakeholder: Stakeholder, by: User) -> None:
+    """Remove a stakeholder with their requirements, objectives and questionnaire; their link stops
+    working (it names a row that no longer exists), and conflicts are detected again.
+
+    Only while the proposal is in its owner's hands (projects.workflow.ROSTER_OPEN). That rule is
+    also what keeps every sign-off that counts: a decision counts only in the current round of a
+    proposal under review or decided, which is refused here; in the owner's states the decisions
+    of earlier rounds count no more (a new submission opens a new round), and their rows stay,
+    with the person and the role's label, for the history (SignOff.stakeholder is SET_NULL).
+    """
+    locked, proposal = _lock_for_roster(stakeholder)
+    audit_record(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        obj=locked,
+        action="stakeholder.removed",
+        actor=by,
+        before={
+            "name": locked.name,
+            "email": locked.email,
+            "role": locked.role.label,
+            "member": locked.user_id is not None,
+            "requirements": _requirements_data(locked),
+        },
+        only_changes=False,
+    )
+    # Their questionnaire first: Django's collector cannot order the cascade from the stakeholder
+    # through the assessment (which points at itself), and deletes the stakeholder before it.
+    Assessment.objects.filter(stakeholder=locked).delete()
+    locked.delete()
+    conflicts_refresh(proposal=proposal, by=by)
+
+
+@transaction.atomic
+def stakeholder_link_member(*, stakeholder: Stakeholder, member: User, by: User) -> Stakeholder:
+    """Make a stakeholder named as an outside person the member they are (or now are): the same
+    stake, requirements and answers, the member's name and address, and the emailed link revoked
+    (the member states requirements signed in). Only while the proposal is in its owner's hands,
+    as for removal; an outside person has no sign-off to lose (only members sign off)."""
+    locked, proposal = _lock_for_roster(stakeholder)
+    if locked.user_id is not None:
+        raise RosterRefused(f"{locked.name} is a member's stake already; remove it and add the other member instead.")
+    if not Membership.objects.filter(user=member, organisation_id=proposal.organisation_id).exists():
+        raise RosterRefused("Choose a member of the organisation.", status=422, field="member_id")
+    email = member.email.strip().lower()
+    taken = (
+        Stakeholder.objects.filter(proposal=proposal)
+        .exclude(pk=locked.pk)
+        .filter(models.Q(user=member) | models.Q(email__iexact=email))
+        .select_related("role")
+        .first()
+    )
+    if taken is not None:
+        raise RosterRefused(
+            f"{member.get_full_name() or email} is a stakeholder of this proposal already ({taken.role.label}). "
+            "Remove one of the two first.",
+            status=422,
+            field="member_id",
+        )
+    before = {"name": locked.name, "email": locked.email, "member": False}
+    locked.user = member
+    locked.name = member.get_full_name() or locked.name
+    locked.email = email
+    locked.token_hash, locked.token_expires_at = "", None
+    try:
+        with transaction.atomic():  # the unique (proposal, email), for a member added meanwhile
+            locked.save(update_fields=["user", "name", "email", "token_hash", "token_expires_at"])
+    except IntegrityError as exc:
+        raise RosterRefused(
+            f"{email} is a stakeholder of this proposal already.", status=422, field="member_id"
+        ) from exc
+    proposal_grant_access(proposal=proposal, user=member, by=by)
+    audit_record(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        obj=locked,
+        action="stakeholder.linked",
+        actor=by,
+        before=before,
+        after={"name": locked.name, "email": locked.email, "member": True},
+        only_changes=False,
+    )
+    notify(
+        organisation=proposal.organisation,
+        users=[member],
+        kind=NotificationKind.INVITATION,
+        event_key=f"stakeholder_linked:{locked.pk}:{member.pk}",
+        title=f"{by} named you a stakeholder of “{proposal.title}” ({locked.role.label})",
+        body="State what you need from it (accuracy, speed, cost, explanations and more), signed in.",
+        url=reverse("stakeholders:detail", kwargs={"pk": proposal.pk, "sid": locked.pk}),
+        exclude=by,
+    )
+    if before["name"] != locked.name:
+        # Conflicts name the people in them.
+        conflicts_refresh(proposal=proposal, by=by)
+    return locked
+
+
 @transaction.atomic
 def requirements_replace(
     *, stakeholder: Stakeholder, requirements: list[dict[str, Any]], objectives: list[dict[str, Any]], by: User | None
@@ -290,10 +426,15 @@ def requirements_set_weights(*, stakeholder: Stakeholder, weights: dict[str, int
     conflicts_refresh(proposal=stakeholder.proposal, by=by)
 
 
-def approach_profiles() -> tuple[ApproachProfile, ...]:
+def approach_profiles(*, problem: Problem | None = None) -> tuple[ApproachProfile, ...]:
     """The candidate approaches the detector checks must-haves against: the latest published
-    ApproachSet, the catalogue the trade-off reports read, so an admin's edit changes both."""
-    return tuple(profile_of(approach) for approach in approaches_latest_loaded())
+    ApproachSet, the catalogue the trade-off reports read, so an admin's edit changes both, with
+    the figures for the proposal's problem (task family, pattern complexity; docs/methodology.md
+    §7.12), as the report reads them. No problem: the base profiles."""
+    approaches = approaches_latest_loaded()
+    if problem is not None:
+        approaches = profiles_for(problem, approaches)
+    return tuple(profile_of(approach) for approach in approaches)
 
 
 def _detector_inputs(proposal: Proposal) -> tuple[list[detector.Requirement], list[detector.Objective]]:
@@ -348,7 +489,10 @@ def conflicts_refresh(*, proposal: Proposal, by: User | None = None) -> list[Con
     (its history stays); one found again after it was gone is reopened.
     """
     requirements, objectives = _detector_inputs(proposal)
-    found = detector.detect(requirements, objectives, approach_profiles(), _facts(proposal))
+    # The facts hold the task family and pattern complexity the profiles depend on (§7.12); a
+    # proposal assessed before the question was asked reads the base profiles.
+    problem = problem_from_answers(proposal.suitability_facts or {})
+    found = detector.detect(requirements, objectives, approach_profiles(problem=problem), _facts(proposal))
     stored = {c.fingerprint: c for c in Conflict.objects.select_for_update().filter(proposal=proposal)}
     seen = set()
     for item in found:
@@ -368,6 +512,7 @@ def conflicts_refresh(*, proposal: Proposal, by: User | None = None) -> list[Con
                 organisation=proposal.organisation, proposal=proposal, fingerprint=item.fingerprint, **fields
             )
             ConflictEvent.objects.create(conflict=conflict, action="detected", by=by)
+            emit_conflict_detected(conflict=conflict)
             continue
         for key, value in fields.items():
             setattr(conflict, key, value)

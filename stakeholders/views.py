@@ -1,5 +1,6 @@
-"""Stakeholders of a proposal: the list, the matrix of requirements, a page per stakeholder,
-inline edits (htmx) and conflict resolutions."""
+"""Stakeholders of a proposal: the list, the roles that must sign off, the matrix of requirements,
+a page per stakeholder, inline edits (htmx), removing and linking stakeholders, and conflict
+resolutions."""
 
 from fractions import Fraction
 
@@ -10,16 +11,27 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.inputs import clean_text
+from accounts.models import User
 from accounts.tenancy import get_object_for_member, member_required
+from projects import workflow
 from projects.access import get_proposal_for_member, may_edit
 from stakeholders import ahp
 from stakeholders.access import may_state_requirements
-from stakeholders.forms import ConflictResolutionForm, RequirementForm, StakeholderForm
+from stakeholders.forms import (
+    ConflictResolutionForm,
+    LinkMemberForm,
+    RequirementForm,
+    StakeholderForm,
+    organisation_members,
+)
 from stakeholders.models import Conflict, ConflictStatus, Dimension, Requirement, Stakeholder
 from stakeholders.requirements import RULES
+from stakeholders.review import signoff_roles
 from stakeholders.services import (
+    RosterRefused,
     StakeholderExists,
     conflict_reopen,
     conflict_resolve,
@@ -29,6 +41,8 @@ from stakeholders.services import (
     stake_roles,
     stakeholder_add,
     stakeholder_invite,
+    stakeholder_link_member,
+    stakeholder_remove,
 )
 
 
@@ -49,10 +63,11 @@ def _matrix(stakeholders: list[Stakeholder], conflicts: list[Conflict]) -> list[
         cells = [
             {
                 "dimension": value,
+                "label": label,
                 "requirement": by_dimension.get(value),
                 "conflicts": flagged.get(str(by_dimension[value].pk), []) if value in by_dimension else [],
             }
-            for value, _ in Dimension.choices
+            for value, label in Dimension.choices
         ]
         rows.append({"stakeholder": stakeholder, "cells": cells})
     return rows
@@ -66,19 +81,77 @@ def _stakeholders(proposal) -> list[Stakeholder]:
     )
 
 
-@member_required()
-def stakeholder_list_view(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_proposal_for_member(request, pk)
+def _page_context(
+    request: HttpRequest,
+    proposal,
+    *,
+    form: StakeholderForm | None = None,
+    link_form: tuple[int, LinkMemberForm] | None = None,
+    notice: str = "",
+    notice_error: bool = False,
+) -> dict:
+    """What the stakeholders page (and its #people partial) shows, in the same queries however many
+    stakeholders: the stakeholders with their requirements and objectives, the roles, the
+    members (for the add and link forms), the conflicts. `form` and `link_form` (the stakeholder's
+    id and its form): a refused add or link, shown in place with what was chosen."""
     editable = may_edit(request, proposal)
     stakeholders = _stakeholders(proposal)
     roles = stake_roles(organisation=request.organisation)
+    members = organisation_members(request.organisation) if editable else []
+    if editable and form is None:
+        form = StakeholderForm(
+            organisation=request.organisation,
+            roles=roles,
+            existing={s.email.lower() for s in stakeholders},
+            members=members,
+        )
+    roster_refusal = workflow.roster_refusal(proposal.status) if editable else ""
+    link_forms = {}
+    if editable and not roster_refusal:
+        # Offered for linking: members who are not stakeholders here already, by account or by the
+        # address of another stakeholder (the one being linked may have joined with their own).
+        linked = {s.user_id for s in stakeholders if s.user_id}
+        by_email = {email.lower(): pk for pk, _, email in members}
+        for s in stakeholders:
+            if s.user_id is None:
+                others = {
+                    by_email[o.email.lower()] for o in stakeholders if o.pk != s.pk and o.email.lower() in by_email
+                }
+                link_forms[s.pk] = LinkMemberForm(members=members, taken=linked | others, auto_id=f"id_link-{s.pk}-%s")
+        if link_form is not None and link_form[0] in link_forms:
+            link_forms[link_form[0]] = link_form[1]
+    conflicts = list(proposal.conflicts.all())
+    return {
+        "proposal": proposal,
+        "can_edit": editable,
+        "form": form,
+        "signoff_roles": signoff_roles(proposal=proposal, roles=roles, stakeholders=stakeholders),
+        "roster": [(s, link_forms.get(s.pk)) for s in stakeholders],
+        "roster_refusal": roster_refusal,
+        "rows": _matrix(stakeholders, conflicts),
+        "dimensions": Dimension.choices,
+        "conflicts": conflicts,
+        "open_conflicts": [c for c in conflicts if c.status == ConflictStatus.OPEN],
+        "names": {s.pk: s.name for s in stakeholders},
+        "notice": notice,
+        "notice_error": notice_error,
+    }
+
+
+@member_required()
+def stakeholder_list_view(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_proposal_for_member(request, pk)
     form = None
-    if editable:
-        existing = {s.email.lower() for s in stakeholders}
-        form = StakeholderForm(request.POST or None, organisation=request.organisation, roles=roles, existing=existing)
     if request.method == "POST":
-        if not editable:
+        if not may_edit(request, proposal):
             raise PermissionDenied("Only the proposal's owner or an admin can add stakeholders.")
+        # An empty POST leaves the form unbound (the page again, no errors), as a GET would.
+        form = StakeholderForm(
+            request.POST or None,
+            organisation=request.organisation,
+            roles=stake_roles(organisation=request.organisation),
+            existing={email.lower() for email in proposal.stakeholders.values_list("email", flat=True)},
+        )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -93,25 +166,89 @@ def stakeholder_list_view(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except StakeholderExists as exc:
                 # Added by someone else (or a second click) between the form's check and the save.
-                form.add_error(None, str(exc))
+                form.add_error("email", str(exc))
             else:
                 messages.success(
                     request, f"{stakeholder.name} was added and emailed a link to state their requirements."
                 )
-                return redirect("stakeholders:list", pk=pk)
-    conflicts = list(proposal.conflicts.all())
-    context = {
-        "proposal": proposal,
-        "can_edit": editable,
-        "form": form,
-        "rows": _matrix(stakeholders, conflicts),
-        "dimensions": Dimension.choices,
-        "conflicts": conflicts,
-        "open_conflicts": [c for c in conflicts if c.status == ConflictStatus.OPEN],
-        "names": {s.pk: s.name for s in stakeholders},
-    }
+                # htmx: the whole page again (the roles box, the roster and the matrix all change).
+                url = reverse("stakeholders:list", kwargs={"pk": pk})
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = _page_context(request, proposal, form=form)
     status = 400 if form is not None and form.errors else 200
+    if request.htmx and request.method == "POST":
+        # The add form's partial: its errors in place, what was typed kept, the page around it intact.
+        return render(request, "stakeholders/list.html#add-form", context, status=status)
     return render(request, "stakeholders/list.html", context, status=status)
+
+
+def _roster_answer(request: HttpRequest, proposal, *, notice: str, status: int = 200, **context) -> HttpResponse:
+    """After a removal or a link (or its refusal): the #people partial for htmx, with the conflict
+    panel told to refresh; otherwise back to the page (or the page again, with the refusal)."""
+    if request.htmx:
+        response = render(
+            request,
+            "stakeholders/list.html#people",
+            _page_context(request, proposal, notice=notice, notice_error=status >= 400, **context),
+            status=status,
+        )
+        response["HX-Trigger"] = "conflicts-changed"
+        return response
+    if status >= 400:
+        return render(
+            request,
+            "stakeholders/list.html",
+            _page_context(request, proposal, notice=notice, notice_error=status >= 400, **context),
+            status=status,
+        )
+    messages.success(request, notice)
+    return redirect("stakeholders:list", pk=proposal.pk)
+
+
+@member_required()
+@require_POST
+def stakeholder_remove_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    """Remove a stakeholder (the page asks first: the button sits in a disclosure)."""
+    proposal, stakeholder = _get_stakeholder(request, pk, sid)
+    if not may_edit(request, proposal):
+        raise PermissionDenied("Only the proposal's owner or an admin can remove stakeholders.")
+    try:
+        stakeholder_remove(stakeholder=stakeholder, by=request.user)
+    except RosterRefused as exc:
+        return _roster_answer(request, proposal, notice=str(exc), status=exc.status)
+    proposal.refresh_from_db()
+    return _roster_answer(
+        request, proposal, notice=f"{stakeholder.name} is no longer a stakeholder; their link no longer works."
+    )
+
+
+@member_required()
+@require_POST
+def stakeholder_link_view(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
+    """Link a stakeholder named as an outside person to the member of the organisation they are."""
+    proposal, stakeholder = _get_stakeholder(request, pk, sid)
+    if not may_edit(request, proposal):
+        raise PermissionDenied("Only the proposal's owner or an admin can link stakeholders to members.")
+    taken = set(proposal.stakeholders.exclude(user=None).values_list("user_id", flat=True))
+    form = LinkMemberForm(
+        request.POST, members=organisation_members(request.organisation), taken=taken, auto_id=f"id_link-{sid}-%s"
+    )
+    if not form.is_valid():
+        return _roster_answer(request, proposal, notice="", status=400, link_form=(sid, form))
+    member = User.objects.get(pk=form.cleaned_data["member"])
+    try:
+        linked = stakeholder_link_member(stakeholder=stakeholder, member=member, by=request.user)
+    except RosterRefused as exc:
+        if exc.field:
+            form.add_error("member", str(exc))
+            return _roster_answer(request, proposal, notice="", status=exc.status, link_form=(sid, form))
+        return _roster_answer(request, proposal, notice=str(exc), status=exc.status)
+    return _roster_answer(
+        request,
+        proposal,
+        notice=f"{stakeholder.name} is now linked to {linked.name}, who states their requirements signed in; "
+        "the emailed link no longer works.",
+    )
 
 
 def _get_stakeholder(request: HttpRequest, pk: int, sid: int):
@@ -163,7 +300,13 @@ def requirement_cell_view(request: HttpRequest, pk: int, sid: int, dimension: st
     if not may_state_requirements(request, proposal, stakeholder):
         raise PermissionDenied("Only the stakeholder, the proposal's owner or an admin can change this.")
     requirement = stakeholder.requirements.filter(dimension=dimension).first()
-    context = {"proposal": proposal, "stakeholder": stakeholder, "dimension": dimension, "rule": RULES[dimension]}
+    context = {
+        "proposal": proposal,
+        "stakeholder": stakeholder,
+        "dimension": dimension,
+        "label": RULES[dimension].label,
+        "rule": RULES[dimension],
+    }
     if request.method == "POST":
         if request.POST.get("action") == "clear":
             if requirement is not None:

@@ -148,6 +148,9 @@ class SuitabilityResult:
     caveats_about: list[str]  # the criteria the caveats qualify (each once, in the caveats' order)
     gates: list[GateHit]  # open production gates; any one caps the verdict at fit_with_caveats
     unknowns: list[UnknownStep]  # shown questions answered "don't know", each with who finds out
+    # The task family in words ("Images or video"), which the approach profiles are read for
+    # (docs/methodology.md §7.12); "" when this questionnaire version does not ask it.
+    task: str = ""
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,7 @@ def evaluate(questionnaire: Questionnaire, answers: Mapping[str, object]) -> Sui
         ),
         gates=gates,
         unknowns=unknowns,
+        task=words["task_family"] if questionnaire.has_question("task_family") and effective.get("task_family") else "",
     )
 
 

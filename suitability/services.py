@@ -28,6 +28,7 @@ from questionnaires.services import (
 from questionnaires.versions import SUITABILITY_KEY, engine_questionnaire, latest_version
 from stakeholders.services import conflicts_refresh
 from suitability.engine import evaluate, what_if
+from webhooks.events import emit_assessment_completed
 
 # Suitability answers the conflict detector reads (stakeholders.conflicts.SuitabilityFacts), in
 # its vocabulary: labels are "yes", "some", "can_label", "no" or "unknown"; the stakes of a
@@ -42,6 +43,9 @@ CONFLICT_FACTS = (
     "protected_groups",
     "error_cost",
     "personal_data",
+    # What the approach profiles are conditioned on (docs/methodology.md §7.12).
+    "task_family",
+    "rule_complexity",
 )
 
 
@@ -193,6 +197,7 @@ def assessment_complete(*, assessment: Assessment, by: User) -> Assessment:
         after={"verdict": result["verdict"], "score": result["score"], "questionnaire": assessment.questionnaire_id},
         only_changes=False,
     )
+    emit_assessment_completed(assessment=assessment)
     # The conflict detector weighs some suitability answers (e.g. retraining needs fresh labels).
     conflicts_refresh(proposal=assessment.proposal, by=by)
     return assessment

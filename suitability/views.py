@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url, reswap, retar
 from accounts.tenancy import get_object_for_member, member_required
 from projects.access import get_proposal_for_member, may_edit
 from questionnaires.engine import Questionnaire, missing_required
-from questionnaires.engine.schema import Section
+from questionnaires.engine.schema import Question, Section
 from questionnaires.models import Assessment, QuestionnaireVersion
 from questionnaires.services import AssessmentError, answers_of, assessment_move_to, visible_sections
 from questionnaires.versions import SUITABILITY_KEY, engine_questionnaire, latest_version
@@ -105,6 +105,15 @@ def _upgrade_changes(assessment: Assessment, questionnaire: Questionnaire) -> di
     return changes
 
 
+def _section_done(questions: list[Question], answers: dict[str, Any]) -> bool:
+    """A section is done when each shown required question has an answer ("don't know" counts);
+    one of optional questions only, when any of them has."""
+    required = [q for q in questions if q.required]
+    if required:
+        return all(q.key in answers for q in required)
+    return any(q.key in answers for q in questions)
+
+
 def _wizard_context(
     request: HttpRequest,
     assessment: Assessment,
@@ -119,8 +128,9 @@ def _wizard_context(
     keys = [s.key for s, _ in sections]
     shown = next((qs for s, qs in sections if s.key == section.key), [])
     index = keys.index(section.key) if section.key in keys else 0
-    total_questions = sum(len(qs) for _, qs in sections)
-    answered = sum(1 for _, qs in sections for q in qs if q.key in answers)
+    # Progress by section, not by question: an answer that brings a follow-up question into view
+    # would otherwise move the count backwards ("0 of 24" became "19 of 32"). Sections stay put.
+    done = {s.key for s, qs in sections if _section_done(qs, answers)}
     return {
         "proposal": assessment.proposal,
         "assessment": assessment,
@@ -132,9 +142,10 @@ def _wizard_context(
         "steps": len(keys),
         "previous": keys[index - 1] if index > 0 else None,
         "next": keys[index + 1] if index + 1 < len(keys) else None,
-        "answered": answered,
-        "total_questions": total_questions,
-        "percent": round(100 * answered / total_questions) if total_questions else 0,
+        "done": done,
+        "sections_done": len(done),
+        "left_here": sum(1 for q in shown if q.required and q.key not in answers),
+        "percent": round(100 * len(done) / len(keys)) if keys else 0,
         "errors": errors,
         "yes_no": [("yes", "Yes"), ("no", "No")],
         "scale": [1, 2, 3, 4, 5],

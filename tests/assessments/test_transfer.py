@@ -164,7 +164,9 @@ def test_a_round_trip_into_another_organisation_keeps_answers_and_verdicts(world
         ("contradictory_targets", "high", "resolved"),
         ("competing_objectives", "high", "open"),
         # Issue 20: Dana's cost bound weighed against the engineer's accuracy (methodology §7.9).
-        ("competing_objectives", "low", "open"),
+        # On a text task (§7.12) a 2,000 a month budget keeps to word-count models (0.83) while a
+        # fine-tuned language model or an ensemble reaches 0.95 and more: medium, not low.
+        ("competing_objectives", "medium", "open"),
     ]
 
 
@@ -361,12 +363,15 @@ def test_every_bad_answer_is_listed_not_just_the_first(world, questionnaire_vers
         ({"owner": "outsider@globex.test"}, "proposals[0].owner: 'outsider@globex.test' is not the email of a member"),
         ({"owner": 7}, "proposals[0].owner: expected a member's email as text"),
         ({"team": "Marketing"}, "proposals[0].team: no team named 'Marketing' in acme"),
-        ({"title": ""}, "proposals[0].title: This field is required."),
+        ({"title": ""}, "proposals[0].title: Give the proposal a title."),
         ({"title": 42}, "proposals[0].title: expected text, got a number"),
-        ({"title": "t" * 201}, "proposals[0].title: Ensure this value has at most 200 characters"),
+        ({"title": "t" * 201}, "proposals[0].title: Shorten “Title” to at most 200 characters (it has 201)"),
         ({"expected_volume": "many"}, "proposals[0].expected_volume: expected a whole number or null"),
-        ({"expected_volume": -1}, "proposals[0].expected_volume: Ensure this value is greater than or equal to 0"),
-        ({"volume_period": "fortnight"}, "proposals[0].volume_period: Select a valid choice."),
+        ({"expected_volume": -1}, "proposals[0].expected_volume: Enter an expected volume of 0 or more."),
+        (
+            {"volume_period": "fortnight"},
+            "proposals[0].volume_period: Choose one of the options offered for “Volume period”.",
+        ),
         ({"deadline": "tomorrow"}, "proposals[0].deadline: expected a date as YYYY-MM-DD or null"),
         ({"titel": "typo"}, "proposals[0].titel: unknown field"),
     ],
@@ -567,7 +572,7 @@ def test_one_bad_proposal_among_good_ones_writes_nothing(world, questionnaire_ve
     errors = refused(world, document(good[0], good[1], bad, good[2], {"title": "No problem"}))
     assert errors == [
         "proposals[2].assessment.answers.data_age: unknown option 'ancient' (choose one of: current, few_years, old)",
-        "proposals[4].problem: This field is required.",
+        "proposals[4].problem: Describe the problem: what goes wrong today, for whom, and how often.",
     ]
 
 

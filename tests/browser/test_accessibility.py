@@ -222,7 +222,7 @@ def test_intake_errors_are_summarised_and_linked_to_their_fields(page_as, people
     described = title.get_attribute("aria-describedby") or ""
     error_ids = [i for i in described.split() if i.endswith("_error")]
     assert error_ids, described
-    expect(page.locator(f"#{error_ids[0]}")).to_contain_text("This field is required")
+    expect(page.locator(f"#{error_ids[0]}")).to_contain_text("Give the proposal a title.")
     screenshot(page, "intake-errors")
 
 
@@ -237,6 +237,6 @@ def test_sign_in_errors_are_announced(page, people):
     page.get_by_role("button", name="Sign in").click()
     email = page.get_by_label("Email")
     expect(email).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#id_username_error")).to_contain_text("This field is required")
+    expect(page.locator("#id_username_error")).to_contain_text("Enter the email address you sign in with.")
     assert "id_username_error" in (email.get_attribute("aria-describedby") or "")
     screenshot(page, "sign-in-errors")

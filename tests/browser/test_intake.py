@@ -67,7 +67,7 @@ def test_it_creates_a_proposal_through_the_form_and_sees_it_after_reload(people,
     expect(row.get_by_role("link")).to_have_text("Route support tickets to the right queue")
     expect(row).to_contain_text("Customer care")
     expect(row).to_contain_text("Olivia Owner")
-    expect(row).to_contain_text("2026-09-30")
+    expect(row).to_contain_text("30 Sep 2026")
     screenshot(page, "list")
 
 
@@ -109,7 +109,7 @@ def test_it_shows_errors_beside_fields_and_keeps_values(people, page_as):
 
     expect(page.get_by_role("alert").filter(has_text="Please correct the fields marked below")).to_be_visible()
     title_field = page.locator(".field.has-error", has=page.get_by_label("Title"))
-    expect(title_field.locator(".error")).to_have_text("This field is required.")
+    expect(title_field.locator(".error")).to_have_text("Give the proposal a title.")
     expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".field.has-error")).to_have_count(1)
     expect(page.get_by_label("Problem")).to_have_value("Invoices are matched to orders by hand.")

@@ -160,7 +160,7 @@ def test_the_owner_invites_a_stakeholder_who_states_requirements_through_the_ema
     # Back with the owner: the matrix shows what the stakeholder asked for.
     owner.reload()
     row = matrix_row(owner, "Pat Product")
-    latency = row.locator("td.cell").filter(has=owner.get_by_text("Edit latency for Pat Product"))
+    latency = row.locator("td.cell").filter(has=owner.get_by_text("Edit latency (p95) for Pat Product"))
     expect(latency.locator(".target")).to_have_text("at most 100 ms")
     expect(latency.locator(".kind")).to_have_text("must-have")
     expect(latency).to_have_class(re.compile(r"\bmust\b"))
@@ -195,7 +195,7 @@ def test_inline_editing_a_cell_with_htmx_and_an_impossible_value(people, page_as
     cell = row.locator("td[id$='-latency']")
     expect(cell).to_contain_text("—")
 
-    page.get_by_role("link", name="Edit latency for Pat Product").click()
+    page.get_by_role("link", name="Edit latency (p95) for Pat Product").click()
     form = cell.locator("form")
     expect(form).to_be_visible()
     expect(cell.get_by_label("Comparison")).to_have_value("<=")
@@ -225,7 +225,7 @@ def test_inline_editing_a_cell_with_htmx_and_an_impossible_value(people, page_as
     expect(cell.locator(".target")).to_have_text("at most 250 ms")
     expect(cell.locator(".kind")).to_have_text("nice · weight 3")
     expect(cell.locator("form")).to_have_count(0)
-    expect(page.get_by_role("link", name="Edit latency for Pat Product")).to_be_visible()
+    expect(page.get_by_role("link", name="Edit latency (p95) for Pat Product")).to_be_visible()
     expect(page.get_by_role("region", name="Conflicts")).to_contain_text("No conflicts")
     assert page.evaluate("window.notReloaded") is True, "saving the cell reloaded the whole page"
 

@@ -187,7 +187,7 @@ def test_switching_organisation_answers_junk(world, owner_client, organisation):
 @given(name=nasty_text)
 def test_the_api_token_form_answers_junk_and_keeps_the_name(world, owner_client, name):
     response = owner_client.post(reverse("accounts:api_tokens"), {"name": name})
-    assert_answered(response, allowed=(200,))
+    assert_answered(response, allowed=(200, 400))
 
 
 @FUZZ

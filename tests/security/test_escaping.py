@@ -165,4 +165,4 @@ def test_sign_in_never_follows_a_foreign_or_script_next(world, target):
     # Django keeps a relative next (the payload is one, percent-encoded); nothing off-site or script.
     assert not response["Location"].lower().startswith(("javascript:", "//", "http:", "https:"))
     if target != PAYLOAD:
-        assert response["Location"] == reverse("projects:list")
+        assert response["Location"] == reverse("projects:landing")

@@ -54,7 +54,7 @@ def admin_sign_in(client: Client, email: str, password: str):
 
 
 def signed_in(response) -> bool:
-    return response.status_code == 302 and response["Location"] == reverse("projects:list")
+    return response.status_code == 302 and response["Location"] == reverse("projects:landing")
 
 
 def alert_text(response) -> str:

@@ -55,6 +55,7 @@ from suitability.services import answers_put, assessment_complete, assessment_st
 from tests.factories import PEOPLE, MembershipFactory, OrganisationFactory, ProposalFactory
 from tests.regulation.answers import CV_SCREENING
 from tests.typical_answers import typical_answers
+from webhooks.models import Delivery, Webhook
 
 # Text put into every Acme (and Globex) object a page could show, so a response that leaks one is
 # caught whatever its status code.
@@ -129,6 +130,7 @@ P = {"pk": "proposal"}
 WIZARD = {"pk": "wizard_proposal", "aid": "open_assessment"}
 STAKEHOLDER = {"pk": "proposal", "sid": "stakeholder"}
 REPORT = {"pk": "proposal", "rid": "report"}
+WEBHOOK = {"pk": "webhook"}
 
 WEB: dict[str, Route] = {
     # accounts: the person's organisations, members, tokens and notifications
@@ -190,6 +192,8 @@ WEB: dict[str, Route] = {
         data={"body": "Edited."},
     ),
     "projects:audit_export": Route({}, get=own_admin(200), post=refused("admin")),
+    # Sign-in lands here: the member has no review waiting, so the proposal list (302).
+    "projects:landing": Route({}, get=own(302), post=own(302)),
     "projects:portfolio": Route({}, get=own(200), post=own(200)),
     "projects:portfolio_csv": Route({}, get=own(200), post=own(200)),
     "projects:portfolio_settings": Route({}, get=own_admin(200), post=own_admin(400)),
@@ -219,6 +223,9 @@ WEB: dict[str, Route] = {
     ),
     "stakeholders:detail": Route(STAKEHOLDER, get=anyone(200), post=anyone(200)),
     "stakeholders:resend": Route(STAKEHOLDER, get=refused(), post=owner(302)),
+    "stakeholders:remove": Route(STAKEHOLDER, get=refused(), post=owner(302)),
+    # No member chosen: the link form's refusal (400), after the access checks.
+    "stakeholders:link": Route(STAKEHOLDER, get=refused(), post=owner(400), data={"member": ""}),
     "stakeholders:compare": Route(STAKEHOLDER, get=owner(200), post=owner(200)),
     "stakeholders:cell": Route(
         {**STAKEHOLDER, "dimension": "dimension"},
@@ -263,6 +270,27 @@ WEB: dict[str, Route] = {
         # Acme's role id in Globex's form must not touch Acme's policy.
         data={"required": Ref("stake_role")},
         unchanged=lambda o: StakeRole.objects.get(pk=o["stake_role"]).signoff_required,
+    ),
+    # webhooks: organisation admins only, as members (an empty POST leaves the form unbound: the page)
+    "webhooks:list": Route({}, get=own_admin(200), post=own_admin(200)),
+    "webhooks:detail": Route(WEBHOOK, get=admin(200), post=Expect(405, ("admin", 405), ("reviewer", 403))),
+    "webhooks:rotate": Route(
+        WEBHOOK,
+        get=Expect(405, ("admin", 405), ("reviewer", 403)),
+        post=admin(200),  # the new secret, shown once
+        unchanged=lambda o: Webhook.objects.get(pk=o["webhook"]).secret,
+    ),
+    "webhooks:active": Route(
+        WEBHOOK,
+        get=Expect(405, ("admin", 405), ("reviewer", 403)),
+        post=admin(302),
+        data={"active": "0"},
+        unchanged=lambda o: Webhook.objects.get(pk=o["webhook"]).active,
+    ),
+    "webhooks:delete": Route(WEBHOOK, get=Expect(405, ("admin", 405), ("reviewer", 403)), post=admin(302)),
+    "webhooks:ping": Route(WEBHOOK, get=Expect(405, ("admin", 405), ("reviewer", 403)), post=admin(302)),
+    "webhooks:replay": Route(
+        {"pk": "webhook", "did": "delivery"}, get=Expect(405, ("admin", 405), ("reviewer", 403)), post=admin(302)
     ),
 }
 
@@ -309,6 +337,7 @@ PARENTS = {
     "dimension",
     "questionnaire",
     "duty",  # a duty's key in the rules file, the same in every organisation
+    "webhook",
 }
 
 
@@ -335,8 +364,9 @@ API: dict[tuple[str, str], ApiRoute] = {
     ("PATCH", "/api/proposals/{proposal_id}"): ApiRoute(
         PROPOSAL_ID, owner(200), body={"title": "Route tickets", "version": Ref("proposal_version")}
     ),
+    # The assessment is completed: answering again without new_round=true is a 409 (after the access checks).
     ("PUT", "/api/proposals/{proposal_id}/answers"): ApiRoute(
-        PROPOSAL_ID, owner(200), body={"answers": {"answer_is_stored": "no"}}
+        PROPOSAL_ID, owner(409), body={"answers": {"answer_is_stored": "no"}}
     ),
     ("POST", "/api/proposals/{proposal_id}/assessment/complete"): ApiRoute(PROPOSAL_ID, owner(409)),
     ("GET", "/api/proposals/{proposal_id}/assessment"): ApiRoute(PROPOSAL_ID, anyone(200)),
@@ -346,6 +376,16 @@ API: dict[tuple[str, str], ApiRoute] = {
     ),
     ("PUT", "/api/proposals/{proposal_id}/stakeholders/{stakeholder_id}/requirements"): ApiRoute(
         {**PROPOSAL_ID, "stakeholder_id": "stakeholder"}, owner(200), body={"requirements": [], "objectives": []}
+    ),
+    ("GET", "/api/proposals/{proposal_id}/stakeholders/{stakeholder_id}"): ApiRoute(
+        {**PROPOSAL_ID, "stakeholder_id": "stakeholder"}, anyone(200)
+    ),
+    ("DELETE", "/api/proposals/{proposal_id}/stakeholders/{stakeholder_id}"): ApiRoute(
+        {**PROPOSAL_ID, "stakeholder_id": "stakeholder"}, owner(204)
+    ),
+    # A member id that is nobody's: 422 naming member_id, after the access checks.
+    ("POST", "/api/proposals/{proposal_id}/stakeholders/{stakeholder_id}/link"): ApiRoute(
+        {**PROPOSAL_ID, "stakeholder_id": "stakeholder"}, owner(422), body={"member_id": 999999}
     ),
     ("GET", "/api/proposals/{proposal_id}/conflicts"): ApiRoute(PROPOSAL_ID, anyone(200)),
     ("POST", "/api/proposals/{proposal_id}/conflicts/{conflict_id}/resolve"): ApiRoute(
@@ -363,11 +403,26 @@ API: dict[tuple[str, str], ApiRoute] = {
     ("GET", "/api/proposals/{proposal_id}/reports/{report_id}/report.json"): ApiRoute(API_REPORT, anyone(200)),
     ("GET", "/api/proposals/{proposal_id}/reports/{report_id}/report.csv"): ApiRoute(API_REPORT, anyone(200)),
     ("GET", "/api/proposals/{proposal_id}/reports/{report_id}/report.pdf"): ApiRoute(API_REPORT, anyone(202)),
+    ("GET", "/api/proposals/{proposal_id}/reports/{report_id}/report.docx"): ApiRoute(API_REPORT, anyone(200)),
+    ("GET", "/api/proposals/{proposal_id}/reports/{report_id}/compare/{other_id}"): ApiRoute(
+        {**API_REPORT, "other_id": "report_2"}, anyone(200)
+    ),
     # The same for everyone (published questionnaires, the vocabulary) or the caller's own (stake roles).
     ("GET", "/api/questionnaires"): ApiRoute({}, own(200)),
     ("GET", "/api/questionnaires/{key}"): ApiRoute({"key": "questionnaire"}, own(200)),
     ("GET", "/api/stake-roles"): ApiRoute({}, own(200)),
     ("GET", "/api/dimensions"): ApiRoute({}, own(200)),
+    # Webhooks: organisation admins only. The URL is an address, so saving it needs no DNS here.
+    ("GET", "/api/webhooks"): ApiRoute({}, own_admin(200)),
+    ("POST", "/api/webhooks"): ApiRoute(
+        {}, own_admin(201), body={"url": "https://93.184.215.14/hooks", "events": ["report.finished"]}
+    ),
+    ("GET", "/api/webhooks/{webhook_id}"): ApiRoute({"webhook_id": "webhook"}, admin(200)),
+    ("DELETE", "/api/webhooks/{webhook_id}"): ApiRoute({"webhook_id": "webhook"}, admin(204)),
+    ("GET", "/api/webhooks/{webhook_id}/deliveries"): ApiRoute({"webhook_id": "webhook"}, admin(200)),
+    ("POST", "/api/webhooks/{webhook_id}/deliveries/{delivery_id}/replay"): ApiRoute(
+        {"webhook_id": "webhook", "delivery_id": "delivery"}, admin(202)
+    ),
 }
 
 # Cases that leak today, by test id -> the leak; each is xfail(strict=True), so fixing the view
@@ -455,6 +510,13 @@ def _populate(org, people: dict[str, User], *, secret: str) -> dict[str, Any]:
     )
     member_membership = Membership.objects.get(user=people["member"], organisation=org)
     member_token, _ = ApiToken.issue(membership=member_membership, name=f"{secret} token")
+    # Made directly: the service would resolve the host, and the sweep needs no DNS.
+    webhook = Webhook.objects.create(
+        organisation=org, url=f"https://hooks.example.com/{secret}", events=["report.finished"]
+    )
+    delivery = Delivery.objects.create(
+        webhook=webhook, event="report.finished", event_id=f"{org.pk}", body=f'{{"title": "{secret}"}}'
+    )
     return {
         "org": org.pk,
         "proposal": proposal.pk,
@@ -476,6 +538,8 @@ def _populate(org, people: dict[str, User], *, secret: str) -> dict[str, Any]:
         "stake_role": StakeRole.objects.filter(organisation=org, signoff_required=False).first().pk,
         "membership": member_membership.pk,
         "member_token": member_token.pk,
+        "webhook": webhook.pk,
+        "delivery": delivery.pk,
     }
 
 
