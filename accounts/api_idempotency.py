@@ -100,3 +100,10 @@ def idempotent(request: HttpRequest, view: Callable[[], HttpResponse]) -> HttpRe
         record.body = response.content
         record.save(update_fields=["status", "content_type", "location", "body"])
     return response
+
+
+def idempotency_forget_expired() -> int:
+    """Delete every key past IDEMPOTENCY_TTL (the hourly beat task): a token that goes quiet would
+    otherwise keep its stored answers, some with a webhook's secret in them, for ever."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_TTL).delete()
+    return deleted

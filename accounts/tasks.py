@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from accounts.api_idempotency import idempotency_forget_expired
 from accounts.notifications import notification_email_send, notification_mark_failed
 from outbox.services import TRANSIENT_EMAIL
 
@@ -26,3 +27,8 @@ def send_notification_email(self, notification_id: int) -> str:
         if self.request.retries >= self.max_retries:
             notification_mark_failed(notification_id=notification_id)
         raise
+
+
+@shared_task(soft_time_limit=120, time_limit=180)
+def forget_idempotency_keys() -> int:
+    return idempotency_forget_expired()

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from accounts.api import router as members_router
 from accounts.api_auth import TokenAuth
 from accounts.api_idempotency import IDEMPOTENCY_HEADER, KEY_MAX, idempotent
 from accounts.api_problems import PROBLEM_CONTENT_TYPE, ApiProblem, invalid, problem_response
@@ -138,6 +139,7 @@ def unknown_path(request: HttpRequest) -> HttpResponse:
 # field; tests/security/test_input_boundary.py fails for a str field of an input schema without one.
 api = MLFitAPI(title="MLFit API", version="1", auth=TokenAuth(), urls_namespace="api")
 api.add_router("/", projects_router)
+api.add_router("/", members_router)
 api.add_router("/", assessments_router)
 api.add_router("/", stakeholders_router)
 api.add_router("/", review_router)

@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "outbox.tasks.sweep_outbox", "schedule": 60.0},
     # Webhook attempts whose worker died, and deliveries long finished (webhooks.services.delivery_sweep).
     "sweep-webhooks": {"task": "webhooks.tasks.sweep_deliveries", "schedule": 60.0},
+    # Stored API answers past their 24 hours (accounts.api_idempotency.idempotency_forget_expired).
+    "forget-idempotency-keys": {"task": "accounts.tasks.forget_idempotency_keys", "schedule": 60 * 60.0},
     # Daily; each reminder's event key names its ISO week, so owners hear at most once a week per reason.
     "stale-reminders": {"task": "projects.tasks.send_stale_reminders", "schedule": 24 * 60 * 60.0},
 }

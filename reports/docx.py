@@ -103,6 +103,8 @@ def report_docx(report: Report) -> bytes:
     document.add_paragraph(results.get("headline", ""))
     for relax in results.get("relax", []):
         document.add_paragraph(relax.get("text", ""), style="List Bullet")
+    if results.get("problem"):  # which task family the figures were read for (methodology §7.12)
+        document.add_paragraph(results["problem"])
 
     document.add_heading("Ranking", level=1)
     if view.get("ranking_rows"):
@@ -158,6 +160,21 @@ def report_docx(report: Report) -> bytes:
         )
     else:
         document.add_paragraph("No approach is ruled out by a must-have.")
+    if results.get("infeasible_sets"):  # methodology §7.13, as on the report's page
+        document.add_heading("Must-haves no approach meets together", level=2)
+        document.add_paragraph(
+            "Each set below is minimal: drop any one of its must-haves and some approach meets the rest."
+            + (
+                " The list is cut short: there may be more, or larger, sets."
+                if results.get("infeasible_sets_capped")
+                else ""
+            )
+        )
+        for group in results["infeasible_sets"]:
+            document.add_paragraph(group.get("text", ""), style="List Bullet")
+            for member in group.get("members", []) if len(group.get("members", [])) > 1 else []:
+                met_by = ", ".join(member.get("met_by", [])) or "no candidate approach"
+                document.add_paragraph(f"{member.get('stated', '')}: met by {met_by}", style="List Bullet 2")
 
     document.add_heading("How well each approach serves each stakeholder", level=1)
     if view.get("satisfaction_empty"):

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import ApiToken, IdempotencyKey
+from accounts.tasks import forget_idempotency_keys
 from projects.models import Proposal, ProposalStatus
 from reports.models import Report
 from tests.conftest import membership
@@ -78,6 +79,16 @@ def test_a_key_is_kept_24_hours(world, api):
     with time_machine.travel(timezone.now() - timedelta(hours=24, minutes=1)):
         old = post(client, NEW).json()["id"]
     assert post(client, NEW).json()["id"] != old  # a new request: the old key was forgotten
+
+
+def test_the_hourly_sweep_forgets_keys_of_tokens_that_went_quiet(world, api):
+    quiet, active = api(world.owner), api(world.owner)
+    with time_machine.travel(timezone.now() - timedelta(hours=25)):
+        post(quiet, NEW)
+    post(active, NEW)
+    assert IdempotencyKey.objects.count() == 2
+    assert forget_idempotency_keys() == 1  # the task the beat runs, run here in process
+    assert IdempotencyKey.objects.get().created_at > timezone.now() - timedelta(hours=1)
     assert IdempotencyKey.objects.count() == 1
 
 

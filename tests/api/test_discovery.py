@@ -130,3 +130,21 @@ def test_no_two_schemas_share_a_name(db):
     assert {"SuitabilityBlockerOut", "BlockerOut"} <= set(components)
     assert "reason" in components["SuitabilityBlockerOut"]["properties"]
     assert "url" in components["BlockerOut"]["properties"]
+
+
+def test_the_members_are_listed_by_id_name_and_role_for_linking_without_their_emails(world, api):
+    response = api(world.member).get("/api/members", {"limit": 2})
+    assert response.status_code == 200, response.content[:500]
+    body = response.json()
+    assert body["count"] == world.org.memberships.count() and len(body["items"]) == 2 and body["next"]
+    items = body["items"]
+    following = api(world.member).get(body["next"]).json()
+    while following["items"]:
+        items += following["items"]
+        if not following["next"]:
+            break
+        following = api(world.member).get(following["next"]).json()
+    expected = {(m.user_id, m.user.name, m.role) for m in world.org.memberships.select_related("user")}
+    assert {(i["id"], i["name"], i["role"]) for i in items} == expected
+    assert world.outsider.pk not in {i["id"] for i in items}  # Globex's admin is not Acme's member
+    assert "@" not in response.content.decode()  # names and roles only; emails stay on the admins' page

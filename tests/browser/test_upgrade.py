@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.template.defaultfilters import floatformat
 from playwright.sync_api import Page, expect
 
 from projects.models import Proposal
@@ -155,7 +156,9 @@ def test_a_version_1_assessment_is_upgraded_to_version_2_and_completed(people, p
     verdict = page.locator("#verdict-title")
     expect(verdict).to_have_text(VERDICTS)
     expect(verdict).to_have_text(expected.verdict_label)
-    expect(page.locator(".verdict .score")).to_contain_text(f"Score {expected.score:g} of {expected.max_score:g}")
+    expect(page.locator(".verdict .score")).to_contain_text(
+        f"Score {floatformat(expected.score, -1)} of {floatformat(expected.max_score, -1)}"
+    )
     expect(page.locator("main")).to_contain_text("Questionnaire version 2")
     expect(page.get_by_role("button", name=re.compile("Upgrade to version"))).to_have_count(0)
     gates = page.locator("section.gates")

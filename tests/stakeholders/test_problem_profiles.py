@@ -8,9 +8,13 @@ size conflict, not "accuracy unreachable": a pre-trained network fine-tuned on t
 requirement is flagged high.
 """
 
+import io
+
+import docx
 from django.urls import reverse
 
 from domain.approaches import problem_from_answers
+from reports.docx import report_docx
 from reports.models import Report
 from stakeholders import conflicts as detector
 from stakeholders.models import Conflict, ConflictKind, ConflictStatus
@@ -105,6 +109,13 @@ def test_an_image_task_with_high_accuracy_and_a_phone_size_limit_is_accuracy_ver
     shown_text = " ".join(shown.get_text(" ").split())
     assert "accuracy ≥ 0.97" in shown_text and "model size ≤ 20 MB" in shown_text
     assert "met by Pre-trained model adapted to your data" in shown_text
+
+    # The Word file says the same, from the same results.
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(report_docx(report))).paragraphs]
+    assert any("images or video" in p for p in paragraphs)
+    assert "Must-haves no approach meets together" in paragraphs
+    assert any(p.startswith("No candidate approach meets these must-haves together") for p in paragraphs)
+    assert any(p.endswith("met by Pre-trained model adapted to your data") for p in paragraphs)
 
 
 def test_the_relaxations_are_ranked_by_what_they_give_up(world, questionnaire_version, engineer, product):

@@ -411,6 +411,7 @@ API: dict[tuple[str, str], ApiRoute] = {
     ("GET", "/api/questionnaires"): ApiRoute({}, own(200)),
     ("GET", "/api/questionnaires/{key}"): ApiRoute({"key": "questionnaire"}, own(200)),
     ("GET", "/api/stake-roles"): ApiRoute({}, own(200)),
+    ("GET", "/api/members"): ApiRoute({}, own(200)),
     ("GET", "/api/dimensions"): ApiRoute({}, own(200)),
     # Webhooks: organisation admins only. The URL is an address, so saving it needs no DNS here.
     ("GET", "/api/webhooks"): ApiRoute({}, own_admin(200)),
