@@ -69,11 +69,12 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def create_session(env: dict[str, str]) -> tuple[str, int, str]:
-    """The bench member's session cookie, and a half-answered assessment's proposal and wizard step."""
+def create_session(env: dict[str, str]) -> tuple[str, str, int, str]:
+    """The bench member's session cookie and API token, and a half-answered assessment's proposal and
+    wizard step."""
     session = run_probe(env, "scripts.bench.probes.session", "--email", BENCH_EMAIL, "--org", BENCH_ORG)
     wizard = run_probe(env, "scripts.bench.probes.wizard", "--email", BENCH_EMAIL, "--org", BENCH_ORG)
-    return session["sessionid"], int(wizard["proposal_id"]), wizard["wizard_step"]
+    return session["sessionid"], session["token"], int(wizard["proposal_id"]), wizard["wizard_step"]
 
 
 def report_goals(sections: list[Section]) -> None:
@@ -124,7 +125,7 @@ def main() -> int:
             analyze_database()
         manage(env, "collectstatic", "--noinput")
         manage(env, "load_questionnaires")
-        cookie, proposal_id, wizard_step = create_session(env)
+        cookie, token, proposal_id, wizard_step = create_session(env)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
@@ -146,6 +147,7 @@ def main() -> int:
                 base_url=base_url,
                 server_pid=server.pid,
                 cookie=cookie,
+                token=token,
                 proposal_id=proposal_id,
                 seed_seconds=seed_seconds,
                 analyzed=not args.no_analyze,

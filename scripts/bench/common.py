@@ -92,6 +92,7 @@ class BenchContext:
     base_url: str = ""
     server_pid: int = 0
     cookie: str = ""
+    token: str = ""  # the bench member's API token, for /api/ paths
     proposal_id: int = 0
     seed_seconds: float = 0.0
     analyzed: bool = False
@@ -161,6 +162,9 @@ def bench_env() -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         # As in production: sessions cached in Redis (database 15, kept apart from a developer's).
         REDIS_URL=os.environ.get("MLFIT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        # The API's per-token count is kept (one Redis call a request) but never reached: the bench
+        # measures what counting costs, not refusals.
+        MLFIT_API_RATE_LIMIT="1000000000",
     )
     return env
 

@@ -47,6 +47,8 @@ def pages_section(ctx: BenchContext) -> Section:
         ("ping", "/ping/", "`/ping/` (signed in)", True),
         ("list", "/proposals/", "`/proposals/`", True),
         ("detail", f"/proposals/{ctx.proposal_id}/", f"`/proposals/{ctx.proposal_id}/`", True),
+        # The API's list with a token: authentication, the rate-limit count in Redis, a page of 25.
+        ("api_list", "/api/proposals?limit=25", "`/api/proposals?limit=25` (token)", True),
         ("ping_anonymous", "/ping/", "`/ping/` (anonymous)", False),
     ]
     load = os.getloadavg()[0]  # before any load of ours: what others are running
@@ -69,7 +71,7 @@ def pages_section(ctx: BenchContext) -> Section:
     ]
     for key, _, label, _ in pages:
         result = results[key]
-        page = key in {"list", "detail"}
+        page = key in {"list", "detail", "api_list"}
         rows += [
             Row(f"{label} requests/s", f"{result.rps:.0f}"),
             Row(f"{label} p50", ms(result.p50_ms)),

@@ -48,14 +48,15 @@ def stop_gunicorn(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=5)
 
 
-def fetch(url: str, cookie: str | None = None) -> tuple[int, str]:
+def fetch(url: str, cookie: str | None = None, token: str | None = None) -> tuple[int, str]:
     """One GET that does not follow redirects: a 302 to /login/ must show as a 302."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: object, **kwargs: object) -> None:
             return None
 
-    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"} if cookie else {})  # noqa: S310
+    headers = {"Authorization": f"Bearer {token}"} if token else {"Cookie": f"sessionid={cookie}"} if cookie else {}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310
     opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(request, timeout=10) as response:

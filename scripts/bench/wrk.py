@@ -44,7 +44,9 @@ def run_wrk(ctx: BenchContext, path: str, duration: int, *, signed_in: bool, war
     threads = 1 if warmup else ctx.args.threads
     connections = max(threads, ctx.args.connections)
     cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(PAGE_LUA)]
-    if signed_in:
+    if signed_in and path.startswith("/api/"):
+        cmd += ["-H", f"Authorization: Bearer {ctx.token}"]
+    elif signed_in:
         cmd += ["-H", f"Cookie: sessionid={ctx.cookie}"]
     cmd.append(f"{ctx.base_url}{path}")
     # After the warm-up every worker holds its connection (CONN_MAX_AGE), so these pids stay put.
@@ -83,7 +85,10 @@ def run_wrk(ctx: BenchContext, path: str, duration: int, *, signed_in: bool, war
 
 def load_page(ctx: BenchContext, name: str, path: str, *, signed_in: bool = True) -> WrkResult:
     # Fail before a 10-second run if the cookie is not accepted.
-    status, location = fetch(f"{ctx.base_url}{path}", ctx.cookie if signed_in else None)
+    api = signed_in and path.startswith("/api/")
+    status, location = fetch(
+        f"{ctx.base_url}{path}", ctx.cookie if signed_in and not api else None, ctx.token if api else None
+    )
     if status != 200:
         raise BenchError(f"GET {path} answered {status} {location}: the bench session is not accepted")
     # Warm-up: worker imports, template compilation, PostgreSQL caches and connections.
