@@ -117,7 +117,7 @@ def report_docx(report: Report) -> bytes:
                     r["label"] + ("" if r["ml"] else " (no ML)"),
                     _number(r["score"]),
                     f"{_number(r['closeness'])} ({r['topsis_rank']})",
-                    "yes" if r["pareto"] else "—",
+                    "Yes" if r["pareto"] else "—",
                 ]
                 for r in view["ranking_rows"]
             ],

@@ -60,10 +60,9 @@ def json_diff(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, A
     return []
 
 
-def report_comparison(*, older: Report, newer: Report) -> dict[str, Any]:
-    """What the compare page shows, as data: what changed in the inputs (the approach profiles as
-    one line, as the page has it), and each report's headline and ranking, with how each approach
-    moved."""
+def report_input_changes(*, older: Report, newer: Report) -> list[tuple[str, Any, Any]]:
+    """What changed in the frozen inputs between two reports, the approach profiles as one line
+    (their figures are many and the catalogue version says which): the compare page and the API."""
     inputs = older.inputs or {}, newer.inputs or {}
     changes = json_diff(
         {k: v for k, v in inputs[0].items() if k != "approaches"},
@@ -71,6 +70,14 @@ def report_comparison(*, older: Report, newer: Report) -> dict[str, Any]:
     )
     if inputs[0].get("approaches") != inputs[1].get("approaches"):
         changes.append(("approaches", "earlier profiles", "changed profiles"))
+    return changes
+
+
+def report_comparison(*, older: Report, newer: Report) -> dict[str, Any]:
+    """What the compare page shows, as data: what changed in the inputs (the approach profiles as
+    one line, as the page has it), and each report's headline and ranking, with how each approach
+    moved."""
+    changes = report_input_changes(older=older, newer=newer)
     sides = []
     for report in (older, newer):
         rows = present(report.results).get("ranking_rows", [])

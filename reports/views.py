@@ -1,7 +1,5 @@
 """Trade-off reports: ask for one, watch it run (htmx polling), read it, retry it, export it."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -14,7 +12,7 @@ from accounts.tenancy import get_object_for_member, member_required
 from projects.access import get_proposal_for_member, may_edit, proposals_for
 from projects.models import Proposal
 from reports.docx import report_docx
-from reports.exports import report_csv, report_document
+from reports.exports import report_csv, report_document, report_input_changes
 from reports.models import Report, ReportStatus
 from reports.pdf import review_mark
 from reports.present import charts_for, present, report_decision
@@ -153,18 +151,6 @@ def report_csv_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     return response
 
 
-def _diff(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, Any]]:
-    """Leaf-level differences between two JSON values, as (path, before, after)."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        out = []
-        for key in sorted(set(before) | set(after), key=str):
-            out += _diff(before.get(key), after.get(key), f"{path}.{key}" if path else str(key))
-        return out
-    if before != after:
-        return [(path, before, after)]
-    return []
-
-
 @member_required()
 def report_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Two reports side by side: what changed in the inputs, and in the results."""
@@ -177,13 +163,7 @@ def report_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
     if len(reports) != 2:
         raise Http404("Not found.")
     older, newer = sorted(reports.values(), key=lambda r: r.created_at)
-    inputs = older.inputs.copy(), newer.inputs.copy()
-    input_changes = _diff(
-        {k: v for k, v in inputs[0].items() if k != "approaches"},
-        {k: v for k, v in inputs[1].items() if k != "approaches"},
-    )
-    if inputs[0].get("approaches") != inputs[1].get("approaches"):
-        input_changes.append(("approaches", "earlier profiles", "changed profiles"))
+    input_changes = report_input_changes(older=older, newer=newer)
     context = {
         "proposal": proposal,
         "older": older,
