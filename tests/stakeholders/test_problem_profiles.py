@@ -146,6 +146,9 @@ def test_the_verdict_page_shows_the_task_family(world, questionnaire_version):
         world.client_for(world.member).get(reverse("assessments:result", args=[world.proposal.pk, assessment.pk]))
     )
     assert "Audio or speech" in page.text("#task-family")
+    # And on the proposal's own page, where the verdict is summed up.
+    page = parse(world.client_for(world.member).get(reverse("projects:detail", args=[world.proposal.pk])))
+    assert "Kind of task: audio or speech" in page.text("#task-family")
 
 
 def test_scoring_people_for_credit_with_no_fairness_requirement_is_flagged_high(world, questionnaire_version, engineer):
