@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "proposal.updated": "Proposal edited",
     "sharing.changed": "Sharing changed",
     "sharing.reader_added": "Reader given access",
+    "sharing.reader_removed": "Reader's access taken back",
     "answers.saved": "Answers saved",
     "answers.hidden_dropped": "Answers to questions no longer asked removed",
     "assessment.completed": "Suitability assessment completed",

@@ -241,6 +241,23 @@ def proposal_grant_access(*, proposal: Proposal, user: User, by: User | None = N
     )
 
 
+def proposal_revoke_access(*, proposal: Proposal, user: User, by: User | None = None) -> None:
+    """Take back what proposal_grant_access gave: a member who is no longer a stakeholder of a
+    private or team proposal stops seeing it (the owner, the team and admins see it as before)."""
+    if not proposal.readers.filter(pk=user.pk).exists():
+        return
+    proposal.readers.remove(user)
+    audit_record(
+        organisation=proposal.organisation,
+        proposal=proposal,
+        obj=proposal,
+        action="sharing.reader_removed",
+        actor=by,
+        before={"reader": str(user)},
+        only_changes=False,
+    )
+
+
 def proposal_inputs_changed(*, proposal_id: int) -> None:
     """Mark that something a report reads has changed, so the latest report shows as out of date."""
     Proposal.objects.filter(pk=proposal_id).update(inputs_changed_at=timezone.now())

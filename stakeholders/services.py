@@ -18,7 +18,12 @@ from domain.approaches import ApproachProfile, Problem, problem_from_answers, pr
 from outbox.services import outbox_email
 from projects import workflow
 from projects.models import Proposal
-from projects.services import proposal_grant_access, proposal_inputs_changed, proposal_set_conflict_summary
+from projects.services import (
+    proposal_grant_access,
+    proposal_inputs_changed,
+    proposal_revoke_access,
+    proposal_set_conflict_summary,
+)
 from questionnaires.engine import effective_answers, missing_required
 from questionnaires.models import Assessment, AssessmentStatus
 from questionnaires.services import AssessmentError, answers_of
@@ -295,7 +300,12 @@ def stakeholder_remove(*, stakeholder: Stakeholder, by: User) -> None:
     # Their questionnaire first: Django's collector cannot order the cascade from the stakeholder
     # through the assessment (which points at itself), and deletes the stakeholder before it.
     Assessment.objects.filter(stakeholder=locked).delete()
+    member = locked.user
     locked.delete()
+    if member is not None:
+        # Being a stakeholder is what let them read a private or team proposal (readers are added
+        # only for stakeholders): with the stake gone, so is that access.
+        proposal_revoke_access(proposal=proposal, user=member, by=by)
     conflicts_refresh(proposal=proposal, by=by)
 
 

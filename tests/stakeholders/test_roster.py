@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Notification, Role
 from audit.models import AuditEntry
 from projects import workflow
+from projects.models import Visibility
 from projects.workflow import TransitionRefused
 from questionnaires.versions import sync_from_files
 from stakeholders.models import Conflict, ConflictStatus, Requirement, SignOff, Stakeholder
@@ -471,3 +472,22 @@ def test_a_removal_waits_for_answers_being_saved_through_the_link(transactional_
     removal.result(10)
     with pytest.raises(StakeholderLinkError):
         stakeholder_for_link(token=token)
+
+
+def test_a_removed_member_stakeholder_stops_seeing_a_private_proposal(dead_end):
+    review, world = dead_end, dead_end.world
+    review.proposal.visibility = Visibility.PRIVATE
+    review.proposal.save(update_fields=["visibility"])
+    member = MembershipFactory(organisation=world.org, role=Role.MEMBER, user__email="sam@acme.test").user
+    role = next(r for key, r in review.roles.items() if key not in review.signers)
+    stake = stakeholder_add(
+        proposal=review.proposal, role=role, by=world.owner, link_url=lambda s, raw: raw, user=member
+    )
+    detail = reverse("projects:detail", args=[review.proposal.pk])
+    assert world.client_for(member).get(detail).status_code == 200  # a stakeholder reads it
+
+    stakeholder_remove(stakeholder=stake, by=world.owner)
+    assert world.client_for(member).get(detail).status_code == 404  # no stake, no access
+    assert world.client_for(world.owner).get(detail).status_code == 200
+    entry = AuditEntry.objects.get(action="sharing.reader_removed")
+    assert entry.actor == world.owner and entry.before == {"reader": str(member)}
