@@ -188,6 +188,21 @@ def _scrubbed(item: OutboxItem) -> dict[str, Any]:
     return {**item.payload, "body": "", "html": ""}
 
 
+def outbox_cancel(*, ref: str, reason: str) -> int:
+    """Stop the emails about `ref` that are not sent yet (a stakeholder removed before their
+    invitation went out): failed with `reason`, their body dropped. One already being sent is left to
+    finish; the worker's claim (outbox_email_deliver) takes only pending and dispatched items, so a
+    cancelled one is never sent. Returns how many were stopped."""
+    items = list(
+        OutboxItem.objects.filter(
+            ref=ref, kind=OutboxKind.EMAIL, status__in=[OutboxStatus.PENDING, OutboxStatus.DISPATCHED]
+        )
+    )
+    for item in items:
+        _fail(item, reason)
+    return len(items)
+
+
 def outbox_email_deliver(*, item_id: int) -> str:
     """What the email job does: claim the item, send it, record how it went. Safe to deliver twice."""
     claimed = OutboxItem.objects.filter(

@@ -15,7 +15,7 @@ from accounts.notifications import notify
 from approaches.versions import approaches_latest_loaded
 from audit.services import audit_record
 from domain.approaches import ApproachProfile, Problem, problem_from_answers, profile_of, profiles_for
-from outbox.services import outbox_email
+from outbox.services import outbox_cancel, outbox_email
 from projects import workflow
 from projects.models import Proposal
 from projects.services import (
@@ -301,6 +301,8 @@ def stakeholder_remove(*, stakeholder: Stakeholder, by: User) -> None:
     # through the assessment (which points at itself), and deletes the stakeholder before it.
     Assessment.objects.filter(stakeholder=locked).delete()
     member = locked.user
+    # An invitation not sent yet would carry a link that no longer opens anything.
+    outbox_cancel(ref=f"stakeholder:{locked.pk}", reason="Not sent: the stakeholder was removed.")
     locked.delete()
     if member is not None:
         # Being a stakeholder is what let them read a private or team proposal (readers are added
@@ -348,6 +350,8 @@ def stakeholder_link_member(*, stakeholder: Stakeholder, member: User, by: User)
             f"{email} is a stakeholder of this proposal already.", status=422, field="member_id"
         ) from exc
     proposal_grant_access(proposal=proposal, user=member, by=by)
+    # The emailed link is revoked: an invitation not sent yet would carry a dead link.
+    outbox_cancel(ref=f"stakeholder:{locked.pk}", reason="Not sent: the stakeholder was linked to a member.")
     audit_record(
         organisation=proposal.organisation,
         proposal=proposal,

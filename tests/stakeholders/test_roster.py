@@ -6,12 +6,15 @@ reasons are given otherwise (the review page, the API's review state, the propos
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, Role
 from audit.models import AuditEntry
+from outbox.models import OutboxItem, OutboxStatus
+from outbox.services import outbox_email_deliver
 from projects import workflow
 from projects.models import Visibility
 from projects.workflow import TransitionRefused
@@ -491,3 +494,23 @@ def test_a_removed_member_stakeholder_stops_seeing_a_private_proposal(dead_end):
     assert world.client_for(world.owner).get(detail).status_code == 200
     entry = AuditEntry.objects.get(action="sharing.reader_removed")
     assert entry.actor == world.owner and entry.before == {"reader": str(member)}
+
+
+@pytest.mark.parametrize("change", ["remove", "link"])
+def test_an_invitation_not_sent_yet_is_stopped_when_its_link_dies(dead_end, change):
+    review, world = dead_end, dead_end.world
+    invite(review.lee, world.owner)  # a second invitation, beside the one sent when Lee was named
+    items = list(OutboxItem.objects.filter(ref=f"stakeholder:{review.lee.pk}", status=OutboxStatus.PENDING))
+    assert len(items) == 2
+    if change == "remove":
+        stakeholder_remove(stakeholder=review.lee, by=world.owner)
+    else:
+        lee = MembershipFactory(organisation=world.org, role=Role.REVIEWER, user__email="lee@acme.test").user
+        stakeholder_link_member(stakeholder=review.lee, member=lee, by=world.owner)
+    mail.outbox.clear()
+    for item in items:
+        item.refresh_from_db()
+        assert item.status == OutboxStatus.FAILED and item.last_error.startswith("Not sent: the stakeholder was")
+        assert item.payload["body"] == ""  # the dead link is not kept either
+        assert outbox_email_deliver(item_id=item.pk) == "already handled"  # a late worker sends nothing
+    assert mail.outbox == []
