@@ -12,7 +12,6 @@ against a runaway client, not an account of use: while Redis is down the cache d
 (config.cache), and requests are let through rather than refused.
 """
 
-import hashlib
 import time
 from dataclasses import dataclass
 
@@ -22,9 +21,8 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts.api_idempotency import bearer_token
 from accounts.api_problems import ApiProblem, problem_response
+from accounts.models import hash_token
 
-DEFAULT_LIMIT = 600
-DEFAULT_WINDOW = 60
 HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 
 
@@ -39,24 +37,17 @@ class Allowance:
         return dict(zip(HEADERS, (str(self.limit), str(self.remaining), str(self.reset)), strict=True))
 
 
-def limits() -> tuple[int, int]:
-    return (
-        int(getattr(settings, "MLFIT_API_RATE_LIMIT", DEFAULT_LIMIT)),
-        int(getattr(settings, "MLFIT_API_RATE_WINDOW", DEFAULT_WINDOW)),
-    )
-
-
 def caller(request: HttpRequest) -> str:
     """Whom a request counts against: its token (hashed: the raw one is never stored), else its address."""
     raw = bearer_token(request)
     if raw:
-        return "t:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return "t:" + hash_token(raw)[:32]  # as the token is stored and looked up (TokenAuth)
     return "a:" + request.META.get("REMOTE_ADDR", "")
 
 
 def rate_take(request: HttpRequest) -> Allowance:
     """Count this request against its caller's window."""
-    limit, window = limits()
+    limit, window = settings.MLFIT_API_RATE_LIMIT, settings.MLFIT_API_RATE_WINDOW
     now = time.time()
     start = int(now // window) * window
     key = f"api-rate:{caller(request)}:{start}"

@@ -19,8 +19,7 @@ from accounts.inputs import Id
 from accounts.tenancy import get_object_for_member
 from projects.access import proposals_for
 from projects.models import Proposal
-from reports.docx import report_docx
-from reports.exports import DOCX_TYPE, report_comparison, report_csv, report_document
+from reports.exports import DOCX_TYPE, report_comparison, report_document, report_download
 from reports.models import Report, ReportStatus
 from reports.pdf import review_mark
 from reports.services import DELAYED_NOTE, report_is_stale, report_pdf_request, report_request
@@ -212,9 +211,7 @@ def get_report_json(request: HttpRequest, proposal_id: Id, report_id: Id):
 def get_report_csv(request: HttpRequest, proposal_id: Id, report_id: Id):
     _, report = _report_for(request, proposal_id, report_id)
     _ready(report)
-    response = HttpResponse(report_csv(report=report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.csv"'
-    return response
+    return report_download(report=report, kind="csv")
 
 
 @router.get(
@@ -236,9 +233,7 @@ def get_report_pdf(request: HttpRequest, proposal_id: Id, report_id: Id):
     # As the page: a PDF made before the latest review decision is rendered again, with it.
     fresh = report.pdf_status == ReportStatus.SUCCEEDED and report.pdf_review_mark == review_mark(proposal.pk)
     if fresh and report.pdf:
-        response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.pdf"'
-        return response
+        return report_download(report=report, kind="pdf")
     # Asking again after a failure tries again, as the page's button does.
     report = report_pdf_request(report=report)
     detail = "The PDF is being made; ask again in a few seconds."
@@ -261,9 +256,7 @@ def get_report_pdf(request: HttpRequest, proposal_id: Id, report_id: Id):
 def get_report_docx(request: HttpRequest, proposal_id: Id, report_id: Id):
     _, report = _report_for(request, proposal_id, report_id)
     _ready(report)
-    response = HttpResponse(report_docx(report), content_type=DOCX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.docx"'
-    return response
+    return report_download(report=report, kind="docx")
 
 
 @router.get(

@@ -5,7 +5,10 @@ import csv
 import io
 from typing import Any
 
+from django.http import HttpResponse
+
 from projects.models import Proposal
+from reports.docx import report_docx
 from reports.models import Report
 from reports.present import present
 
@@ -46,6 +49,21 @@ def report_csv(*, report: Report) -> str:
 
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def report_download(*, report: Report, kind: str) -> HttpResponse:
+    """A report as a file to save (`csv`, `docx`, or `pdf` once rendered), named alike wherever it
+    is downloaded from: the report's pages and the API."""
+    if kind == "csv":
+        content, content_type = report_csv(report=report), "text/csv; charset=utf-8"
+    elif kind == "docx":
+        content, content_type = report_docx(report), DOCX_TYPE
+    else:
+        assert kind == "pdf" and report.pdf, kind
+        content, content_type = bytes(report.pdf), "application/pdf"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.{kind}"'
+    return response
 
 
 def json_diff(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, Any]]:

@@ -11,14 +11,11 @@ from accounts.inputs import InputRefused, clean_text, parse_ids
 from accounts.tenancy import get_object_for_member, member_required
 from projects.access import get_proposal_for_member, may_edit, proposals_for
 from projects.models import Proposal
-from reports.docx import report_docx
-from reports.exports import report_csv, report_document, report_input_changes
+from reports.exports import report_document, report_download, report_input_changes
 from reports.models import Report, ReportStatus
 from reports.pdf import review_mark
 from reports.present import charts_for, present, report_decision
 from reports.services import DELAYED_NOTE, report_is_stale, report_pdf_request, report_request, report_retry
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _get_report(request: HttpRequest, pk: int, rid: int, *, full: bool = True):
@@ -117,9 +114,7 @@ def report_pdf_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     # An htmx poll gets the redirect below, never the bytes: it would swap them into the page.
     fresh = report.pdf_status == ReportStatus.SUCCEEDED and report.pdf_review_mark == review_mark(proposal.pk)
     if fresh and report.pdf and not request.htmx:
-        response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.pdf"'
-        return response
+        return report_download(report=report, kind="pdf")
     if request.method == "POST" or report.pdf_status != ReportStatus.FAILED:
         report = report_pdf_request(report=report)
     context = {"proposal": proposal, "report": report}
@@ -138,17 +133,13 @@ def report_docx_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     if report.status != ReportStatus.SUCCEEDED:
         messages.info(request, "The Word file can be made once the report is computed.")
         return redirect("reports:detail", pk=pk, rid=rid)
-    response = HttpResponse(report_docx(report), content_type=DOCX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.docx"'
-    return response
+    return report_download(report=report, kind="docx")
 
 
 @member_required()
 def report_csv_view(request: HttpRequest, pk: int, rid: int) -> HttpResponse:
     _, report = _get_report(request, pk, rid)
-    response = HttpResponse(report_csv(report=report), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mlfit-report-{report.pk}.csv"'
-    return response
+    return report_download(report=report, kind="csv")
 
 
 @member_required()

@@ -24,6 +24,8 @@ import threading
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 WIDTH = 1280
@@ -32,18 +34,6 @@ HEIGHT = 900
 MAX_HEIGHT = 2400
 # PNGs of a text-heavy page are big; 1280 px wide drawn at 1x, clipped, they stay under ~400 KB.
 DEMO_EMAIL = "member@demo.mlfit.test"
-CHROMIUM = Path("/usr/bin/chromium")
-# The flags these machines need, as the browser tests launch it (tests/browser/conftest.py).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def demo_pages() -> list[tuple[str, str]]:

@@ -34,22 +34,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from accounts.models import Membership, Organisation, Role, Team, User
 from config.celery import app
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import REQUIRE_SERVICES
 from tests.worker import WorkerStarter, require_worker_services, services_missing, worker_session
 
-CHROMIUM = Path("/usr/bin/chromium")
-# The flags these machines need (ARCHITECTURE.md, known traps): no sandbox in containers, no GPU,
-# and nothing that phones home, which would hang or slow down a machine without internet access.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "browser-tests-password"
 BROWSER_TESTS = Path(__file__).resolve().parent
